@@ -1,0 +1,23 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { Env, validateEnv } from './env';
+
+/** One definition for the app and the TypeORM CLI (`npm run migration:*` loads the compiled copy). */
+export function dataSourceOptions(env: Pick<Env, 'DATABASE_URL'>): DataSourceOptions {
+  const root = join(__dirname, '..', '..');
+  return {
+    type: 'postgres',
+    url: env.DATABASE_URL,
+    entities: [join(root, 'src', '**', '*.entity.{ts,js}')],
+    migrations: [join(root, 'migrations', '*.{ts,js}')],
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    uuidExtension: 'pgcrypto', // gen_random_uuid(), built into PostgreSQL 13+
+    extra: { max: 20, connectionTimeoutMillis: 5000 },
+  };
+}
+
+// The CLI has no ConfigModule: read .env the same way the app does (real environment variables win).
+if (existsSync('.env')) process.loadEnvFile('.env');
+export default new DataSource(dataSourceOptions(validateEnv(process.env)));

@@ -1,0 +1,177 @@
+import type { ConfigService } from '@nestjs/config';
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBooleanString,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export const PROCESS_ROLES = ['all', 'api', 'worker'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+
+/** The secrets shipped in .env.example: fine for a laptop, refused in production. */
+export const EXAMPLE_JWT_SECRETS = ['change-me-access-secret', 'change-me-refresh-secret'];
+
+const DURATION = /^\d+(ms|s|m|h|d)$/;
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/** Every environment variable Conveyor reads. Defaults match .env.example, so a bare checkout runs locally. */
+export class EnvDto {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV = 'development';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString() @IsNotEmpty()
+  APP_NAME = 'Conveyor';
+
+  @IsIn(PROCESS_ROLES)
+  PROCESS_ROLE: ProcessRole = 'all';
+
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/conveyor';
+
+  /** Apply pending migrations when the process starts. */
+  @IsBooleanString()
+  DB_MIGRATIONS_RUN = 'true';
+
+  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL?: string;
+
+  @IsString() @IsNotEmpty()
+  REDIS_HOST = '127.0.0.1';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  REDIS_PORT = 6379;
+
+  @IsString() @MinLength(16)
+  JWT_ACCESS_SECRET = 'change-me-access-secret';
+
+  @IsString() @MinLength(16)
+  JWT_REFRESH_SECRET = 'change-me-refresh-secret';
+
+  @Matches(DURATION, { message: 'JWT_ACCESS_EXPIRES_IN must be a duration such as 900s, 15m or 1h' })
+  JWT_ACCESS_EXPIRES_IN = '15m';
+
+  @Matches(DURATION, { message: 'JWT_REFRESH_EXPIRES_IN must be a duration such as 12h or 7d' })
+  JWT_REFRESH_EXPIRES_IN = '7d';
+
+  /** Login and register attempts per IP per minute. */
+  @Transform(toInt) @IsInt() @Min(1)
+  AUTH_RATE_LIMIT_PER_MINUTE = 10;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  WORKER_CONCURRENCY = 5;
+
+  @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000)
+  JOB_TIMEOUT_MS = 30_000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(10)
+  MAX_RETRIES = 3;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(20)
+  WEBHOOK_MAX_RETRIES = 3;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  RATE_LIMIT_JOBS_PER_MINUTE = 10;
+
+  /** `*`, or a comma-separated list of origins. */
+  @IsString() @IsNotEmpty()
+  CORS_ORIGIN = '*';
+
+  @IsUrl({ protocols: ['smtp', 'smtps'], require_tld: false }, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL = 'smtp://127.0.0.1:1025';
+
+  @IsString() @IsNotEmpty()
+  MAIL_FROM = 'Conveyor <no-reply@conveyor.local>';
+
+  @IsString() @IsNotEmpty()
+  ARTIFACTS_DIR = './artifacts';
+
+  @IsBooleanString()
+  ALLOW_PRIVATE_NETWORK_TARGETS = 'false';
+
+  @IsOptional() @IsEmail({}, { message: 'ADMIN_EMAIL must be an email address' })
+  ADMIN_EMAIL?: string;
+
+  @IsOptional() @IsString() @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
+  ADMIN_PASSWORD?: string;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  METRICS_PORT = 9464;
+
+  @IsOptional() @IsString()
+  METRICS_TOKEN?: string;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  JOB_RETENTION_DAYS = 30;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+}
+
+export type Env = EnvDto;
+
+/**
+ * Validates the environment for ConfigModule and the TypeORM CLI. Empty strings count as unset, so
+ * `PORT=` in a .env falls back to the default. Throws one line per bad variable, naming it.
+ */
+export function validateEnv(raw: Record<string, unknown>): EnvDto {
+  const present = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const env = plainToInstance(EnvDto, present, { exposeDefaultValues: true });
+  const problems = validateSync(env, { skipMissingProperties: false }).map(
+    (e) => `${e.property}: ${Object.values(e.constraints ?? {})[0]}`,
+  );
+  if (env.NODE_ENV === 'production') {
+    for (const name of ['JWT_ACCESS_SECRET', 'JWT_REFRESH_SECRET'] as const) {
+      if (!present[name] || EXAMPLE_JWT_SECRETS.includes(env[name])) {
+        problems.push(`${name}: must be set to a secret of your own in production (not the .env.example value)`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new InvalidConfigError(problems);
+  return env;
+}
+
+export class InvalidConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+export function redisUrl(env: Pick<Env, 'REDIS_URL' | 'REDIS_HOST' | 'REDIS_PORT'>): string {
+  return env.REDIS_URL ?? `redis://${env.REDIS_HOST}:${env.REDIS_PORT}`;
+}
+
+/** The same, read through Nest's ConfigService. */
+export function redisUrlOf(config: ConfigService<Env, true>): string {
+  return redisUrl({
+    REDIS_URL: config.get('REDIS_URL', { infer: true }),
+    REDIS_HOST: config.get('REDIS_HOST', { infer: true }),
+    REDIS_PORT: config.get('REDIS_PORT', { infer: true }),
+  });
+}
+
+export const isTrue = (value: string) => value === 'true' || value === '1';
+
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `15m` → 900. Durations are validated by EnvDto, so the pattern always matches here. */
+export function durationSeconds(duration: string): number {
+  const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(duration) ?? ['', '0', 's'];
+  return Math.floor(Number(amount) * UNIT_SECONDS[unit]);
+}

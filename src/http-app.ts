@@ -1,0 +1,88 @@
+import { INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { Reflector } from '@nestjs/core';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { AllExceptionsFilter } from '@app/common/http/all-exceptions.filter';
+import { EnvelopeInterceptor } from '@app/common/http/envelope.interceptor';
+import { toErrorResponse } from '@app/common/http/error-response';
+import { AppValidationPipe } from '@app/common/http/validation';
+import type { Env } from './config/env';
+
+export const BODY_LIMIT = '1mb';
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/** Everything between Express and the controllers, shared by main.ts and the e2e tests. */
+export function configureHttpApp(app: NestExpressApplication): NestExpressApplication {
+  const config = app.get<ConfigService<Env, true>>(ConfigService);
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+  app.set('trust proxy', false);
+  app.disable('x-powered-by');
+
+  app.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
+    const incoming = req.headers['x-request-id'];
+    req.id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', req.id);
+    // JSON only: a body of another type is refused rather than silently ignored.
+    if (BODY_METHODS.has(req.method) && hasBody(req) && !req.is('application/json')) {
+      res.status(415).json(toErrorResponse({ type: 'encoding.unsupported' }, req.id).body);
+      return;
+    }
+    next();
+  });
+  app.use(helmet());
+  const origin = config.get('CORS_ORIGIN', { infer: true });
+  app.enableCors({
+    origin: origin === '*' ? true : origin.split(',').map((o) => o.trim()),
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Idempotent-Replayed'],
+  });
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  // body-parser's own errors (malformed JSON, too large) come here, before any Nest filter sees them.
+  app.use((error: unknown, req: Request & { id?: string }, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const { status, body } = toErrorResponse(error, req.id ?? '');
+    res.status(status).json(body);
+  });
+
+  app.useGlobalPipes(new AppValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalInterceptors(new EnvelopeInterceptor(app.get(Reflector)));
+  app.enableShutdownHooks();
+  setUpSwagger(app);
+  return app;
+}
+
+function hasBody(req: Request): boolean {
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+}
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Conveyor API')
+    .setDescription(
+      'Multi-tenant background jobs: submit over REST, run on BullMQ workers, follow over Socket.io and signed webhooks. ' +
+        'Every response is wrapped in `{ success, message, data }` (lists add `meta`); errors are ' +
+        '`{ success: false, message, code, requestId, errors? }`.',
+    )
+    .setVersion('1.0.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or ck_ API key', description: 'An access token from /api/auth/login, or an API key.' }, 'bearer')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (ck_...).' }, 'apiKey')
+    .build();
+  return SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
+  });
+}
+
+function setUpSwagger(app: INestApplication) {
+  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/docs-json',
+    yamlDocumentUrl: 'api/docs-yaml',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}

@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { existsSync } from 'node:fs';
+import { checkConfig, checkIoredis, checkPostgres, checkRedis, PreflightError } from './preflight';
+
+/**
+ * One entry for every role: `api` serves HTTP (REST, Swagger, Socket.io), `worker` runs the queues without
+ * HTTP, `all` (the default, what `npm start` runs) does both in one process.
+ */
+async function bootstrap() {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const env = checkConfig(process.env);
+  checkIoredis();
+  await checkPostgres(env.DATABASE_URL);
+  await checkRedis(env);
+
+  // Loaded only now: importing the module graph evaluates configuration that the checks above vouched for.
+  const { AppModule } = require('./app.module') as typeof import('./app.module');
+  if (env.PROCESS_ROLE === 'worker') {
+    const { Logger } = require('nestjs-pino') as typeof import('nestjs-pino');
+    const context = await NestFactory.createApplicationContext(AppModule, { bufferLogs: true });
+    context.useLogger(context.get(Logger));
+    context.enableShutdownHooks();
+    context.get(Logger).log(`Conveyor worker started (pid ${process.pid})`, 'Bootstrap');
+    return;
+  }
+  const { configureHttpApp } = require('./http-app') as typeof import('./http-app');
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true });
+  configureHttpApp(app);
+  await app.listen(env.PORT);
+  const { Logger } = require('nestjs-pino') as typeof import('nestjs-pino');
+  app.get(Logger).log(`Conveyor ${env.PROCESS_ROLE} listening on http://localhost:${env.PORT} (Swagger UI at /api/docs)`, 'Bootstrap');
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof PreflightError) {
+    process.stderr.write(`conveyor: ${error.message}\n`);
+  } else {
+    process.stderr.write(`conveyor: start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

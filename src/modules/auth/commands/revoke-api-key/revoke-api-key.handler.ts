@@ -1,0 +1,17 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { InjectRepository } from '@nestjs/typeorm';
+import { AppError } from '@app/common/errors/app-error';
+import { IsNull, Repository } from 'typeorm';
+import { ApiKeyEntity } from '../../entities/api-key.entity';
+import { RevokeApiKeyCommand } from './revoke-api-key.command';
+
+/** Keys are looked up on every request, so a revoked key is refused from the next request on. */
+@CommandHandler(RevokeApiKeyCommand)
+export class RevokeApiKeyHandler implements ICommandHandler<RevokeApiKeyCommand> {
+  constructor(@InjectRepository(ApiKeyEntity) private readonly apiKeys: Repository<ApiKeyEntity>) {}
+
+  async execute({ userId, apiKeyId }: RevokeApiKeyCommand) {
+    const result = await this.apiKeys.update({ id: apiKeyId, userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    if (result.affected !== 1) throw new AppError('API_KEY_NOT_FOUND', 'API key not found');
+  }
+}
