@@ -30,8 +30,13 @@ import { API_REDIS_OPTIONS, RedisModule } from './modules/redis/redis.module';
       inject: [ConfigService],
       useFactory: (config: ConfigService<Env, true>) => ({
         // Applied only where a route opts in with ThrottlerGuard (login, register): per IP, per minute.
-        throttlers: [{ name: 'default', ttl: 60_000, limit: config.get('AUTH_RATE_LIMIT_PER_MINUTE', { infer: true }) }],
-        storage: new ThrottlerStorageRedisService(redisUrlOf(config), { ...API_REDIS_OPTIONS, keyPrefix: 'conveyor:throttle:' }),
+        throttlers: [
+          { name: 'default', ttl: 60_000, limit: config.get('AUTH_RATE_LIMIT_PER_MINUTE', { infer: true }) },
+        ],
+        storage: new ThrottlerStorageRedisService(redisUrlOf(config), {
+          ...API_REDIS_OPTIONS,
+          keyPrefix: 'conveyor:throttle:',
+        }),
       }),
     }),
     CqrsModule.forRoot(),

@@ -40,7 +40,14 @@ export function configureHttpApp(app: NestExpressApplication): NestExpressApplic
   const origin = config.get('CORS_ORIGIN', { infer: true });
   app.enableCors({
     origin: origin === '*' ? true : origin.split(',').map((o) => o.trim()),
-    exposedHeaders: ['X-Request-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Idempotent-Replayed'],
+    exposedHeaders: [
+      'X-Request-Id',
+      'Retry-After',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+      'Idempotent-Replayed',
+    ],
   });
   app.useBodyParser('json', { limit: BODY_LIMIT });
   // body-parser's own errors (malformed JSON, too large) come here, before any Nest filter sees them.
@@ -71,8 +78,19 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '`{ success: false, message, code, requestId, errors? }`.',
     )
     .setVersion('1.0.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or ck_ API key', description: 'An access token from /api/auth/login, or an API key.' }, 'bearer')
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (ck_...).' }, 'apiKey')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT or ck_ API key',
+        description: 'An access token from /api/auth/login, or an API key.',
+      },
+      'bearer',
+    )
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (ck_...).' },
+      'apiKey',
+    )
     .build();
   return SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,

@@ -26,18 +26,28 @@ async function bootstrap() {
     return;
   }
   const { configureHttpApp } = require('./http-app') as typeof import('./http-app');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bodyParser: false,
+    bufferLogs: true,
+  });
   configureHttpApp(app);
   await app.listen(env.PORT);
   const { Logger } = require('nestjs-pino') as typeof import('nestjs-pino');
-  app.get(Logger).log(`Conveyor ${env.PROCESS_ROLE} listening on http://localhost:${env.PORT} (Swagger UI at /api/docs)`, 'Bootstrap');
+  app
+    .get(Logger)
+    .log(
+      `Conveyor ${env.PROCESS_ROLE} listening on http://localhost:${env.PORT} (Swagger UI at /api/docs)`,
+      'Bootstrap',
+    );
 }
 
 bootstrap().catch((error: unknown) => {
   if (error instanceof PreflightError) {
     process.stderr.write(`conveyor: ${error.message}\n`);
   } else {
-    process.stderr.write(`conveyor: start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `conveyor: start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exit(1);
 });

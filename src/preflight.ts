@@ -18,7 +18,9 @@ export function checkIoredis() {
   try {
     require.resolve('ioredis');
   } catch {
-    throw new PreflightError("The 'ioredis' package is missing: run `npm ci` (BullMQ needs it to reach Redis).");
+    throw new PreflightError(
+      "The 'ioredis' package is missing: run `npm ci` (BullMQ needs it to reach Redis).",
+    );
   }
 }
 
@@ -63,7 +65,12 @@ export async function checkPostgres(url: string) {
 export async function checkRedis(env: Env) {
   const Redis = (require('ioredis') as typeof import('ioredis')).default;
   const url = redisUrl(env);
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 5000,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();

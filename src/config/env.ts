@@ -23,17 +23,22 @@ export type ProcessRole = (typeof PROCESS_ROLES)[number];
 export const EXAMPLE_JWT_SECRETS = ['change-me-access-secret', 'change-me-refresh-secret'];
 
 const DURATION = /^\d+(ms|s|m|h|d)$/;
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
 
 /** Every environment variable Conveyor reads. Defaults match .env.example, so a bare checkout runs locally. */
 export class EnvDto {
   @IsIn(['development', 'test', 'production'])
   NODE_ENV = 'development';
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   APP_NAME = 'Conveyor';
 
   @IsIn(PROCESS_ROLES)
@@ -46,19 +51,26 @@ export class EnvDto {
   @IsBooleanString()
   DB_MIGRATIONS_RUN = 'true';
 
-  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   REDIS_HOST = '127.0.0.1';
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   REDIS_PORT = 6379;
 
-  @IsString() @MinLength(16)
+  @IsString()
+  @MinLength(16)
   JWT_ACCESS_SECRET = 'change-me-access-secret';
 
-  @IsString() @MinLength(16)
+  @IsString()
+  @MinLength(16)
   JWT_REFRESH_SECRET = 'change-me-refresh-secret';
 
   @Matches(DURATION, { message: 'JWT_ACCESS_EXPIRES_IN must be a duration such as 900s, 15m or 1h' })
@@ -68,56 +80,90 @@ export class EnvDto {
   JWT_REFRESH_EXPIRES_IN = '7d';
 
   /** Login and register attempts per IP per minute. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   AUTH_RATE_LIMIT_PER_MINUTE = 10;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
   WORKER_CONCURRENCY = 5;
 
-  @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
   JOB_TIMEOUT_MS = 30_000;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(10)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
   MAX_RETRIES = 3;
 
-  @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
   WEBHOOK_TIMEOUT_MS = 10_000;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(20)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(20)
   WEBHOOK_MAX_RETRIES = 3;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   RATE_LIMIT_JOBS_PER_MINUTE = 10;
 
   /** `*`, or a comma-separated list of origins. */
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   CORS_ORIGIN = '*';
 
-  @IsUrl({ protocols: ['smtp', 'smtps'], require_tld: false }, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  @IsUrl(
+    { protocols: ['smtp', 'smtps'], require_tld: false },
+    { message: 'SMTP_URL must be an smtp:// or smtps:// URL' },
+  )
   SMTP_URL = 'smtp://127.0.0.1:1025';
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   MAIL_FROM = 'Conveyor <no-reply@conveyor.local>';
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   ARTIFACTS_DIR = './artifacts';
 
   @IsBooleanString()
   ALLOW_PRIVATE_NETWORK_TARGETS = 'false';
 
-  @IsOptional() @IsEmail({}, { message: 'ADMIN_EMAIL must be an email address' })
+  @IsOptional()
+  @IsEmail({}, { message: 'ADMIN_EMAIL must be an email address' })
   ADMIN_EMAIL?: string;
 
-  @IsOptional() @IsString() @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
   ADMIN_PASSWORD?: string;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   METRICS_PORT = 9464;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   METRICS_TOKEN?: string;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   JOB_RETENTION_DAYS = 30;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -139,7 +185,9 @@ export function validateEnv(raw: Record<string, unknown>): EnvDto {
   if (env.NODE_ENV === 'production') {
     for (const name of ['JWT_ACCESS_SECRET', 'JWT_REFRESH_SECRET'] as const) {
       if (!present[name] || EXAMPLE_JWT_SECRETS.includes(env[name])) {
-        problems.push(`${name}: must be set to a secret of your own in production (not the .env.example value)`);
+        problems.push(
+          `${name}: must be set to a secret of your own in production (not the .env.example value)`,
+        );
       }
     }
   }

@@ -35,7 +35,8 @@ export function loggerOptions(config: ConfigService<Env, true>): Params {
           headers: { ...req.headers, authorization: req.headers.authorization && '[redacted]' },
         }),
       },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/health/ready' },
     },
   };

@@ -37,7 +37,11 @@ export class AuthController {
   @Public()
   @UseGuards(ThrottlerGuard)
   @ResponseMessage('User registered successfully')
-  @ApiOperation({ summary: 'Create an account', description: 'Returns a first API key and the webhook secret; the key is shown only once. Rate-limited per IP.' })
+  @ApiOperation({
+    summary: 'Create an account',
+    description:
+      'Returns a first API key and the webhook secret; the key is shown only once. Rate-limited per IP.',
+  })
   @ApiEnvelope(RegisteredUserResponseDto, { status: HttpStatus.CREATED, description: 'Registered' })
   @ApiErrors(400, 413, 429, 503)
   register(@Body() dto: RegisterUserDto) {
@@ -62,7 +66,8 @@ export class AuthController {
   @ResponseMessage('Token refreshed')
   @ApiOperation({
     summary: 'Rotate a refresh token',
-    description: 'The presented refresh token is spent. Presenting a spent token again revokes every token of that login.',
+    description:
+      'The presented refresh token is spent. Presenting a spent token again revokes every token of that login.',
   })
   @ApiEnvelope(TokenPairResponseDto)
   @ApiErrors(400, 401, 503)
@@ -74,7 +79,10 @@ export class AuthController {
   @Public()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logout successful')
-  @ApiOperation({ summary: 'End a login', description: 'The refresh token and every token rotated from the same login stop working.' })
+  @ApiOperation({
+    summary: 'End a login',
+    description: 'The refresh token and every token rotated from the same login stop working.',
+  })
   @ApiEnvelope(null)
   @ApiErrors(400, 401, 503)
   async logout(@Body() dto: RefreshTokenDto) {
@@ -96,7 +104,10 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiSecurity('apiKey')
   @ResponseMessage('API key created')
-  @ApiOperation({ summary: 'Create an API key', description: 'The key is in the answer once; only its hash is kept.' })
+  @ApiOperation({
+    summary: 'Create an API key',
+    description: 'The key is in the answer once; only its hash is kept.',
+  })
   @ApiEnvelope(ApiKeyCreatedResponseDto, { status: HttpStatus.CREATED, description: 'Created' })
   @ApiErrors(400, 401, 503)
   createApiKey(@CurrentUser() user: AuthUser, @Body() dto: CreateApiKeyDto) {

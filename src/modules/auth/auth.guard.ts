@@ -13,12 +13,13 @@ export class AuthGuard extends PassportGuard(['jwt', 'api-key']) {
 
   override canActivate(context: ExecutionContext) {
     if (context.getType() !== 'http') return true;
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]))
+      return true;
     return super.canActivate(context);
   }
 
   override handleRequest<T>(error: unknown, user: T): T {
-    if (error) throw error;
+    if (error) throw error as Error;
     if (!user) throw new AppError('UNAUTHORIZED', 'Invalid or missing credentials');
     return user;
   }

@@ -5,7 +5,8 @@ const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parall
 
 export const hashPassword = (password: string) => argon2.hash(password, OPTIONS);
 
-export const verifyPassword = (hash: string, password: string) => argon2.verify(hash, password).catch(() => false);
+export const verifyPassword = (hash: string, password: string) =>
+  argon2.verify(hash, password).catch(() => false);
 
 /** Verified against when the email is unknown, so a miss takes as long as a wrong password. */
 let dummyHash: Promise<string> | undefined;

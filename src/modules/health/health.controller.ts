@@ -12,7 +12,10 @@ export class HealthResponseDto {
   @ApiProperty({
     description: 'Each dependency checked, with its status.',
     type: 'object',
-    additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } } },
+    additionalProperties: {
+      type: 'object',
+      properties: { status: { type: 'string', enum: ['up', 'down'] } },
+    },
     example: { database: { status: 'up' }, redis: { status: 'up' } },
   })
   details: Record<string, { status: 'up' | 'down' }>;
@@ -38,7 +41,10 @@ export class HealthController {
 
   @Get('ready')
   @ResponseMessage('Ready')
-  @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis answer', description: '503 names what is down in `errors`.' })
+  @ApiOperation({
+    summary: 'Readiness: PostgreSQL and Redis answer',
+    description: '503 names what is down in `errors`.',
+  })
   @ApiEnvelope(HealthResponseDto)
   @ApiErrors(503)
   async ready() {
@@ -50,11 +56,19 @@ export class HealthController {
       return { status: 'ok', details: result.details };
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      const details = (error.getResponse() as { error?: Record<string, { status: string; message?: string }> }).error ?? {};
+      const details =
+        (error.getResponse() as { error?: Record<string, { status: string; message?: string }> }).error ?? {};
       const errors = Object.fromEntries(
-        Object.entries(details).map(([name, d]) => [name, [`${name} is ${d.status}${d.message ? `: ${d.message}` : ''}`]]),
+        Object.entries(details).map(([name, d]) => [
+          name,
+          [`${name} is ${d.status}${d.message ? `: ${d.message}` : ''}`],
+        ]),
       );
-      throw new AppError('SERVICE_UNAVAILABLE', `Not ready: ${Object.keys(errors).join(', ')} unavailable`, errors);
+      throw new AppError(
+        'SERVICE_UNAVAILABLE',
+        `Not ready: ${Object.keys(errors).join(', ')} unavailable`,
+        errors,
+      );
     }
   }
 }

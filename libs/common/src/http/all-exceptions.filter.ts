@@ -14,7 +14,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const { status, body, unexpected } = toErrorResponse(error, String(request.id ?? ''));
     if (unexpected) this.logger.error({ err: error, requestId: body.requestId }, 'Unhandled error');
-    else if (status === HttpStatus.SERVICE_UNAVAILABLE) this.logger.warn({ err: error }, 'Backing service unavailable');
+    else if (status === HttpStatus.SERVICE_UNAVAILABLE)
+      this.logger.warn({ err: error }, 'Backing service unavailable');
     if (status === HttpStatus.TOO_MANY_REQUESTS) {
       body.retryAfter = Number(response.getHeader('Retry-After') ?? 60);
       if (!response.hasHeader('Retry-After')) response.setHeader('Retry-After', body.retryAfter);

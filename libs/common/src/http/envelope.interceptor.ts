@@ -12,12 +12,15 @@ export class EnvelopeInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const message =
-      this.reflector.getAllAndOverride<string>(RESPONSE_MESSAGE, [context.getHandler(), context.getClass()]) ??
-      'OK';
+      this.reflector.getAllAndOverride<string>(RESPONSE_MESSAGE, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? 'OK';
     return next.handle().pipe(
       map((result: unknown) => {
         if (result instanceof StreamableFile) return result;
-        if (result instanceof Paginated) return { success: true, message, data: result.items, meta: result.meta };
+        if (result instanceof Paginated)
+          return { success: true, message, data: result.items, meta: result.meta };
         return { success: true, message, data: result ?? null };
       }),
     );

@@ -40,7 +40,14 @@ const BODY_PARSER_ERRORS: Record<string, [number, ErrorCode, string]> = {
 };
 
 /** Network-level failures of PostgreSQL (node-postgres, TypeORM) and Redis (ioredis). */
-const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
 const UNAVAILABLE_MESSAGES = [
   'Connection terminated',
   'connection timeout',
@@ -58,7 +65,8 @@ export function isBackendUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_ERRNO.has(code) || /^(08|57P)/.test(code))) return true;
   if (error.name === 'MaxRetriesPerRequestError') return true;
-  const cause = (error as { driverError?: unknown; cause?: unknown }).driverError ?? (error as { cause?: unknown }).cause;
+  const cause =
+    (error as { driverError?: unknown; cause?: unknown }).driverError ?? (error as { cause?: unknown }).cause;
   if (cause && cause !== error && isBackendUnavailable(cause)) return true;
   return UNAVAILABLE_MESSAGES.some((m) => error.message.includes(m));
 }
@@ -90,7 +98,14 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
     return reply(status, code, message);
   }
   if (isBackendUnavailable(error)) {
-    return reply(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', 'A backing service is unavailable. Try again shortly.');
+    return reply(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'SERVICE_UNAVAILABLE',
+      'A backing service is unavailable. Try again shortly.',
+    );
   }
-  return { ...reply(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL', 'Internal server error'), unexpected: true };
+  return {
+    ...reply(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL', 'Internal server error'),
+    unexpected: true,
+  };
 }

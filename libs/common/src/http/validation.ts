@@ -33,11 +33,17 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata) {
-    const isDto = metadata.metatype && !['String', 'Number', 'Boolean', 'Array', 'Object'].includes(metadata.metatype.name);
-    if (metadata.type === 'body' && isDto && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    const isDto =
+      metadata.metatype &&
+      !['String', 'Number', 'Boolean', 'Array', 'Object'].includes(metadata.metatype.name);
+    if (
+      metadata.type === 'body' &&
+      isDto &&
+      (typeof value !== 'object' || value === null || Array.isArray(value))
+    ) {
       throw validationError({ body: ['request body must be a JSON object'] });
     }
-    return super.transform(value, metadata);
+    return super.transform(value, metadata) as Promise<unknown>;
   }
 }
 

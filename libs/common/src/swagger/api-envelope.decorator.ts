@@ -40,9 +40,13 @@ export function ApiPaginated(model: Type, description = 'A page of results') {
     ApiResponse({
       status: HttpStatus.OK,
       description,
-      schema: envelope('OK', { type: 'array', items: { $ref: getSchemaPath(model) } }, {
-        meta: { $ref: getSchemaPath(PaginationMetaDto) },
-      }),
+      schema: envelope(
+        'OK',
+        { type: 'array', items: { $ref: getSchemaPath(model) } },
+        {
+          meta: { $ref: getSchemaPath(PaginationMetaDto) },
+        },
+      ),
     }),
   );
 }

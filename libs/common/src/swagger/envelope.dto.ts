@@ -26,6 +26,9 @@ export class ErrorResponseDto {
 }
 
 export class RateLimitedResponseDto extends ErrorResponseDto {
-  @ApiProperty({ description: 'Seconds until a new request is allowed (also in `Retry-After`).', example: 45 })
+  @ApiProperty({
+    description: 'Seconds until a new request is allowed (also in `Retry-After`).',
+    example: 45,
+  })
   retryAfter: number;
 }

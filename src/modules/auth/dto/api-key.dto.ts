@@ -21,6 +21,7 @@ export class ApiKeyCreatedResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'ci-pipeline' }) name: string;
   @ApiProperty({ example: 'ck_3q2-7wJm' }) prefix: string;
-  @ApiProperty({ description: 'The key itself: shown once, store it now.', example: 'ck_3q2-7wJm...' }) key: string;
+  @ApiProperty({ description: 'The key itself: shown once, store it now.', example: 'ck_3q2-7wJm...' })
+  key: string;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt: Date;
 }

@@ -10,13 +10,17 @@ export class UserResponseDto {
 
 export class RegisteredUserResponseDto extends UserResponseDto {
   @ApiProperty({ description: 'A first API key, shown only now.', example: 'ck_3q2-7wJm...' }) apiKey: string;
-  @ApiProperty({ description: 'The webhook signing secret.', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })
+  @ApiProperty({
+    description: 'The webhook signing secret.',
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  })
   webhookSecret: string;
 }
 
 export class TokenPairResponseDto {
   @ApiProperty({ description: 'JWT access token.' }) accessToken: string;
-  @ApiProperty({ description: 'Refresh token: single use, rotated by /api/auth/refresh.' }) refreshToken: string;
+  @ApiProperty({ description: 'Refresh token: single use, rotated by /api/auth/refresh.' })
+  refreshToken: string;
   @ApiProperty({ enum: ['Bearer'], example: 'Bearer' }) tokenType: 'Bearer';
   @ApiProperty({ description: 'Access token lifetime in seconds.', example: 900 }) expiresIn: number;
 }

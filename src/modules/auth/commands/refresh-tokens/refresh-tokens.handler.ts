@@ -34,7 +34,11 @@ export class RefreshTokensHandler implements ICommandHandler<RefreshTokensComman
       if (rotated.affected !== 1) return true;
       const user = await tx.findOneBy(UserEntity, { id: claims.sub });
       if (!user) throw invalid();
-      return this.tokens.issue({ id: user.id, email: user.email, role: user.role }, { familyId: claims.fam, parentId: claims.jti }, tx);
+      return this.tokens.issue(
+        { id: user.id, email: user.email, role: user.role },
+        { familyId: claims.fam, parentId: claims.jti },
+        tx,
+      );
     });
     if (reused === true) {
       await this.db

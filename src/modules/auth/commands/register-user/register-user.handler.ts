@@ -9,7 +9,8 @@ import { hashPassword } from '../../passwords';
 import { newApiKey, newWebhookSecret } from '../../secrets';
 import { RegisterUserCommand } from './register-user.command';
 
-const emailTaken = () => new AppError('EMAIL_TAKEN', 'Email already registered', { email: ['email already registered'] });
+const emailTaken = () =>
+  new AppError('EMAIL_TAKEN', 'Email already registered', { email: ['email already registered'] });
 
 /** Creates the user with a first API key and a webhook secret, in one transaction. */
 @CommandHandler(RegisterUserCommand)
@@ -27,16 +28,29 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUserCommand>
     const user = await this.db
       .transaction(async (tx) => {
         const created = await tx.save(tx.create(UserEntity, { email, passwordHash, role }));
-        await tx.insert(ApiKeyEntity, { userId: created.id, name: 'default', prefix: apiKey.prefix, keyHash: apiKey.keyHash });
+        await tx.insert(ApiKeyEntity, {
+          userId: created.id,
+          name: 'default',
+          prefix: apiKey.prefix,
+          keyHash: apiKey.keyHash,
+        });
         await tx.insert(WebhookSecretEntity, { userId: created.id, secret: webhookSecret });
         return created;
       })
       .catch((error: unknown) => {
         // Two registrations of one email racing past the check: the unique index decides.
-        if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') throw emailTaken();
+        if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505')
+          throw emailTaken();
         throw error;
       });
     this.events.publish(new UserRegisteredEvent(user.id, user.email));
-    return { id: user.id, email: user.email, role: user.role, apiKey: apiKey.key, webhookSecret, createdAt: user.createdAt };
+    return {
+      id: user.id,
+      email: user.email,
+      role: user.role,
+      apiKey: apiKey.key,
+      webhookSecret,
+      createdAt: user.createdAt,
+    };
   }
 }

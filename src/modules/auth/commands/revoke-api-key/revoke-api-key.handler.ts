@@ -11,7 +11,10 @@ export class RevokeApiKeyHandler implements ICommandHandler<RevokeApiKeyCommand>
   constructor(@InjectRepository(ApiKeyEntity) private readonly apiKeys: Repository<ApiKeyEntity>) {}
 
   async execute({ userId, apiKeyId }: RevokeApiKeyCommand) {
-    const result = await this.apiKeys.update({ id: apiKeyId, userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    const result = await this.apiKeys.update(
+      { id: apiKeyId, userId, revokedAt: IsNull() },
+      { revokedAt: new Date() },
+    );
     if (result.affected !== 1) throw new AppError('API_KEY_NOT_FOUND', 'API key not found');
   }
 }

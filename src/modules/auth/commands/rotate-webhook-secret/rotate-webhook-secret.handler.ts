@@ -8,7 +8,9 @@ import { RotateWebhookSecretCommand } from './rotate-webhook-secret.command';
 /** The new secret signs from now on; the one it replaces keeps signing alongside for 24 h. */
 @CommandHandler(RotateWebhookSecretCommand)
 export class RotateWebhookSecretHandler implements ICommandHandler<RotateWebhookSecretCommand> {
-  constructor(@InjectRepository(WebhookSecretEntity) private readonly secrets: Repository<WebhookSecretEntity>) {}
+  constructor(
+    @InjectRepository(WebhookSecretEntity) private readonly secrets: Repository<WebhookSecretEntity>,
+  ) {}
 
   async execute({ userId }: RotateWebhookSecretCommand) {
     const webhookSecret = newWebhookSecret();

@@ -22,7 +22,10 @@ export class AuthenticateApiKeyHandler implements IQueryHandler<AuthenticateApiK
     const now = Date.now();
     if (!apiKey.lastUsedAt || now - apiKey.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.apiKeys.update(
-        [{ id: apiKey.id, lastUsedAt: IsNull() }, { id: apiKey.id, lastUsedAt: LessThan(new Date(now - LAST_USED_RESOLUTION_MS)) }],
+        [
+          { id: apiKey.id, lastUsedAt: IsNull() },
+          { id: apiKey.id, lastUsedAt: LessThan(new Date(now - LAST_USED_RESOLUTION_MS)) },
+        ],
         { lastUsedAt: new Date(now) },
       );
     }

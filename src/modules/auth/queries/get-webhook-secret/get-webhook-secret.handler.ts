@@ -7,7 +7,9 @@ import { GetWebhookSecretQuery } from './get-webhook-secret.query';
 
 @QueryHandler(GetWebhookSecretQuery)
 export class GetWebhookSecretHandler implements IQueryHandler<GetWebhookSecretQuery> {
-  constructor(@InjectRepository(WebhookSecretEntity) private readonly secrets: Repository<WebhookSecretEntity>) {}
+  constructor(
+    @InjectRepository(WebhookSecretEntity) private readonly secrets: Repository<WebhookSecretEntity>,
+  ) {}
 
   async execute({ userId }: GetWebhookSecretQuery) {
     const row = await this.secrets.findOneBy({ userId });
