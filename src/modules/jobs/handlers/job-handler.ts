@@ -1,0 +1,33 @@
+import { applyDecorators, Injectable, SetMetadata, Type } from '@nestjs/common';
+
+/** What a handler gets for one attempt of one job. */
+export interface JobContext {
+  readonly jobId: string;
+  readonly userId: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** Fires on cancel and on timeout: stop work and throw (e.g. `signal.throwIfAborted()`). */
+  readonly signal: AbortSignal;
+  /** A line in the job's log (GET /api/jobs/:id/logs). */
+  log(message: string, level?: 'info' | 'warn' | 'error'): void;
+  /** 0–100; shown on the job and pushed to its realtime subscribers. */
+  progress(percent: number): void;
+  /** Keeps a file the job produced; it is served by GET /api/jobs/:id/artifact to the job's owner. */
+  saveArtifact(file: { data: Buffer; filename: string; contentType: string }): Promise<{ url: string; bytes: number }>;
+}
+
+export interface JobHandlerInstance<Payload extends object = object, Result = unknown> {
+  run(payload: Payload, context: JobContext): Promise<Result>;
+}
+
+export const JOB_HANDLER = 'conveyor:job-handler';
+
+export interface JobHandlerMetadata {
+  type: string;
+  /** class-validator class the payload is validated against at submission (and documented in Swagger). */
+  payload: Type<object>;
+}
+
+/** Marks a provider as the handler of one job type; the registry discovers it at start. */
+export const JobHandler = (type: string, payload: Type<object>) =>
+  applyDecorators(Injectable(), SetMetadata(JOB_HANDLER, { type, payload } satisfies JobHandlerMetadata));
