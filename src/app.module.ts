@@ -4,14 +4,15 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfigModule } from './config/config.module';
 import { dataSourceOptions } from './config/data-source';
-import { Env, isTrue, redisUrlOf } from './config/env';
+import { Env, isTrue } from './config/env';
 import { loggerOptions } from './config/logger';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
-import { API_REDIS_OPTIONS, RedisModule } from './modules/redis/redis.module';
+import { REDIS, RedisModule } from './modules/redis/redis.module';
 
 @Module({
   imports: [
@@ -27,16 +28,14 @@ import { API_REDIS_OPTIONS, RedisModule } from './modules/redis/redis.module';
       }),
     }),
     ThrottlerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<Env, true>) => ({
+      inject: [ConfigService, REDIS],
+      useFactory: (config: ConfigService<Env, true>, redis: Redis) => ({
         // Applied only where a route opts in with ThrottlerGuard (login, register): per IP, per minute.
         throttlers: [
           { name: 'default', ttl: 60_000, limit: config.get('AUTH_RATE_LIMIT_PER_MINUTE', { infer: true }) },
         ],
-        storage: new ThrottlerStorageRedisService(redisUrlOf(config), {
-          ...API_REDIS_OPTIONS,
-          keyPrefix: 'conveyor:throttle:',
-        }),
+        // The shared client (RedisModule closes it), so the counts hold across API instances.
+        storage: new ThrottlerStorageRedisService(redis),
       }),
     }),
     CqrsModule.forRoot(),

@@ -22,7 +22,7 @@ export type ProcessRole = (typeof PROCESS_ROLES)[number];
 /** The secrets shipped in .env.example: fine for a laptop, refused in production. */
 export const EXAMPLE_JWT_SECRETS = ['change-me-access-secret', 'change-me-refresh-secret'];
 
-const DURATION = /^\d+(ms|s|m|h|d)$/;
+const DURATION = /^[1-9]\d*(s|m|h|d)$/;
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
 
@@ -179,8 +179,9 @@ export type Env = EnvDto;
 export function validateEnv(raw: Record<string, unknown>): EnvDto {
   const present = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
   const env = plainToInstance(EnvDto, present, { exposeDefaultValues: true });
+  // "must be an integer" says more about PORT=abc than the range checks that also fail.
   const problems = validateSync(env, { skipMissingProperties: false }).map(
-    (e) => `${e.property}: ${Object.values(e.constraints ?? {})[0]}`,
+    (e) => `${e.property}: ${e.constraints?.isInt ?? Object.values(e.constraints ?? {})[0]}`,
   );
   if (env.NODE_ENV === 'production') {
     for (const name of ['JWT_ACCESS_SECRET', 'JWT_REFRESH_SECRET'] as const) {
@@ -216,10 +217,10 @@ export function redisUrlOf(config: ConfigService<Env, true>): string {
 
 export const isTrue = (value: string) => value === 'true' || value === '1';
 
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** `15m` → 900. Durations are validated by EnvDto, so the pattern always matches here. */
 export function durationSeconds(duration: string): number {
-  const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(duration) ?? ['', '0', 's'];
-  return Math.floor(Number(amount) * UNIT_SECONDS[unit]);
+  const [, amount, unit] = /^(\d+)(s|m|h|d)$/.exec(duration) ?? ['', '0', 's'];
+  return Number(amount) * UNIT_SECONDS[unit];
 }

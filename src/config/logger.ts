@@ -32,7 +32,7 @@ export function loggerOptions(config: ConfigService<Env, true>): Params {
           method: req.method,
           // A token in the query string (socket.io's ?token=) must not be logged either.
           url: req.url.replace(/([?&](token|api_key|apiKey)=)[^&]*/gi, '$1[redacted]'),
-          headers: { ...req.headers, authorization: req.headers.authorization && '[redacted]' },
+          headers: req.headers,
         }),
       },
       customLogLevel: (_req, res, error) =>

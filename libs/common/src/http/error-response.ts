@@ -61,14 +61,17 @@ const UNAVAILABLE_MESSAGES = [
 ];
 
 export function isBackendUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  // Duck-typed: errors raised by Node's own sockets may come from another realm (jest's VM), where
+  // `instanceof Error` is false.
+  if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string')
+    return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_ERRNO.has(code) || /^(08|57P)/.test(code))) return true;
-  if (error.name === 'MaxRetriesPerRequestError') return true;
+  if ((error as Error).name === 'MaxRetriesPerRequestError') return true;
   const cause =
     (error as { driverError?: unknown; cause?: unknown }).driverError ?? (error as { cause?: unknown }).cause;
   if (cause && cause !== error && isBackendUnavailable(cause)) return true;
-  return UNAVAILABLE_MESSAGES.some((m) => error.message.includes(m));
+  return UNAVAILABLE_MESSAGES.some((m) => (error as Error).message.includes(m));
 }
 
 /** Turns anything thrown while serving a request into API.md's error envelope. */

@@ -13,7 +13,11 @@ export interface JobContext {
   /** 0–100; shown on the job and pushed to its realtime subscribers. */
   progress(percent: number): void;
   /** Keeps a file the job produced; it is served by GET /api/jobs/:id/artifact to the job's owner. */
-  saveArtifact(file: { data: Buffer; filename: string; contentType: string }): Promise<{ url: string; bytes: number }>;
+  saveArtifact(file: {
+    data: Buffer;
+    filename: string;
+    contentType: string;
+  }): Promise<{ url: string; bytes: number }>;
 }
 
 export interface JobHandlerInstance<Payload extends object = object, Result = unknown> {

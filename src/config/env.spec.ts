@@ -1,0 +1,126 @@
+import { durationSeconds, InvalidConfigError, redisUrl, validateEnv } from './env';
+
+/** The problems validateEnv reports for `raw`, or [] when it accepts it. */
+function problemsOf(raw: Record<string, unknown>): string[] {
+  try {
+    validateEnv(raw);
+    return [];
+  } catch (error) {
+    if (!(error instanceof InvalidConfigError)) throw error;
+    return error.problems;
+  }
+}
+
+describe(validateEnv.name, () => {
+  const ownSecrets = {
+    JWT_ACCESS_SECRET: 'a-real-access-secret-0123',
+    JWT_REFRESH_SECRET: 'a-real-refresh-secret-0123',
+  };
+
+  it('falls back to the .env.example defaults', () => {
+    expect(validateEnv({})).toMatchObject({
+      NODE_ENV: 'development',
+      PORT: 3000,
+      PROCESS_ROLE: 'all',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/conveyor',
+      REDIS_URL: undefined,
+      WORKER_CONCURRENCY: 5,
+      JWT_ACCESS_EXPIRES_IN: '15m',
+    });
+  });
+
+  it('parses numbers and keeps given values', () => {
+    expect(validateEnv({ PORT: '8080', WORKER_CONCURRENCY: '12', PROCESS_ROLE: 'worker' })).toMatchObject({
+      PORT: 8080,
+      WORKER_CONCURRENCY: 12,
+      PROCESS_ROLE: 'worker',
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(validateEnv({ PORT: '', DATABASE_URL: '', PROCESS_ROLE: '' })).toMatchObject({
+      PORT: 3000,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/conveyor',
+      PROCESS_ROLE: 'all',
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc', /integer/],
+    ['DATABASE_URL', 'mysql://root@localhost/conveyor', /postgres:\/\//],
+    ['WORKER_CONCURRENCY', '0', /less than 1/],
+    ['PROCESS_ROLE', 'both', /all, api, worker/],
+  ])('reports %s=%s in one message naming it', (name, value, detail) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}: `));
+    expect(problems[0]).toMatch(detail);
+  });
+
+  it('reports every bad variable at once, one line each', () => {
+    const problems = problemsOf({
+      PORT: 'abc',
+      DATABASE_URL: 'mysql://x',
+      WORKER_CONCURRENCY: '0',
+      PROCESS_ROLE: 'both',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'DATABASE_URL',
+      'PORT',
+      'PROCESS_ROLE',
+      'WORKER_CONCURRENCY',
+    ]);
+    expect(() =>
+      validateEnv({ PORT: 'abc', DATABASE_URL: 'mysql://x', WORKER_CONCURRENCY: '0', PROCESS_ROLE: 'both' }),
+    ).toThrow(/^Invalid configuration: .*PORT/);
+  });
+
+  describe('in production', () => {
+    it('requires both JWT secrets to be set', () => {
+      const problems = problemsOf({ NODE_ENV: 'production' });
+      expect(problems).toHaveLength(2);
+      expect(problems[0]).toMatch(/^JWT_ACCESS_SECRET: must be set/);
+      expect(problems[1]).toMatch(/^JWT_REFRESH_SECRET: must be set/);
+    });
+
+    it('refuses the .env.example secrets', () => {
+      const problems = problemsOf({
+        NODE_ENV: 'production',
+        JWT_ACCESS_SECRET: 'change-me-access-secret',
+        JWT_REFRESH_SECRET: ownSecrets.JWT_REFRESH_SECRET,
+      });
+      expect(problems).toEqual([expect.stringMatching(/^JWT_ACCESS_SECRET: /)]);
+    });
+
+    it('accepts secrets of its own', () => {
+      expect(validateEnv({ NODE_ENV: 'production', ...ownSecrets })).toMatchObject(ownSecrets);
+    });
+  });
+});
+
+describe(durationSeconds.name, () => {
+  it.each([
+    ['900s', 900],
+    ['15m', 900],
+    ['1h', 3600],
+    ['7d', 604_800],
+  ])('%s is %i seconds', (duration, seconds) => {
+    expect(durationSeconds(duration)).toBe(seconds);
+  });
+});
+
+it.each(['500ms', '0s', '15', 'soon'])('refuses the token lifetime %s', (value) => {
+  expect(() => validateEnv({ JWT_ACCESS_EXPIRES_IN: value })).toThrow(/JWT_ACCESS_EXPIRES_IN/);
+});
+
+describe(redisUrl.name, () => {
+  it('prefers REDIS_URL', () => {
+    expect(redisUrl({ REDIS_URL: 'rediss://cache:6380/2', REDIS_HOST: 'h', REDIS_PORT: 1 })).toBe(
+      'rediss://cache:6380/2',
+    );
+  });
+
+  it('builds a URL from host and port otherwise', () => {
+    expect(redisUrl({ REDIS_HOST: 'cache', REDIS_PORT: 6390 })).toBe('redis://cache:6390');
+  });
+});
