@@ -1,0 +1,138 @@
+import { plainToInstance } from 'class-transformer';
+import { validate, type ValidationError } from 'class-validator';
+import { CsvExportPayload } from './csv-export/csv-export.payload';
+import { DataProcessingPayload } from './data-processing/data-processing.payload';
+import { GenerateReportPayload } from './generate-report/generate-report.payload';
+import { HttpRequestPayload } from './http-request/http-request.payload';
+import { JOB_HANDLER, type JobHandlerMetadata } from './job-handler';
+import { JOB_HANDLERS } from './job-handlers';
+import { ResizeImagePayload } from './resize-image/resize-image.payload';
+import { SendEmailPayload } from './send-email/send-email.payload';
+import { SleepPayload } from './sleep/sleep.payload';
+
+/** The properties with errors, as the API reports them (`payload.<property>`). */
+async function invalidProperties(cls: new () => object, input: object): Promise<string[]> {
+  const errors = await validate(plainToInstance(cls, input), { whitelist: true, forbidNonWhitelisted: true });
+  return errors.map((e: ValidationError) => e.property).sort();
+}
+
+const png =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+describe('job handlers', () => {
+  it('registers the seven job types of API.md, each with its payload class', () => {
+    const types = JOB_HANDLERS.map((handler) => {
+      const meta = Reflect.getMetadata(JOB_HANDLER, handler) as JobHandlerMetadata;
+      return [meta.type, meta.payload.name];
+    });
+    expect(types).toEqual([
+      ['send-email', 'SendEmailPayload'],
+      ['generate-report', 'GenerateReportPayload'],
+      ['resize-image', 'ResizeImagePayload'],
+      ['csv-export', 'CsvExportPayload'],
+      ['http-request', 'HttpRequestPayload'],
+      ['data-processing', 'DataProcessingPayload'],
+      ['sleep', 'SleepPayload'],
+    ]);
+  });
+});
+
+describe('job payloads', () => {
+  it.each<[string, new () => object, object, string[]]>([
+    // send-email
+    [
+      'valid email',
+      SendEmailPayload,
+      { to: 'ada@example.com', subject: 'Hi', body: 'Hello', html: '<p>x</p>' },
+      [],
+    ],
+    ['bad address', SendEmailPayload, { to: 'not-an-email', subject: 'Hi', body: 'Hello' }, ['to']],
+    [
+      'subject with CRLF',
+      SendEmailPayload,
+      { to: 'a@b.co', subject: 'Hi\r\nBcc: x@y.z', body: 'b' },
+      ['subject'],
+    ],
+    ['missing body', SendEmailPayload, { to: 'a@b.co', subject: 'Hi' }, ['body']],
+    ['html not a string', SendEmailPayload, { to: 'a@b.co', subject: 'Hi', body: 'b', html: 5 }, ['html']],
+    ['unknown field', SendEmailPayload, { to: 'a@b.co', subject: 'Hi', body: 'b', cc: 'x@y.z' }, ['cc']],
+    // generate-report
+    ['valid report', GenerateReportPayload, { title: 'T', month: '2026-04', rows: [{ a: 1 }] }, []],
+    ['empty title', GenerateReportPayload, { title: '' }, ['title']],
+    ['month 2026-13', GenerateReportPayload, { title: 'T', month: '2026-13' }, ['month']],
+    ['month as a date', GenerateReportPayload, { title: 'T', month: '2026-04-01' }, ['month']],
+    ['rows not objects', GenerateReportPayload, { title: 'T', rows: [1, 'x'] }, ['rows']],
+    ['rows nested arrays', GenerateReportPayload, { title: 'T', rows: [[1, 2]] }, ['rows']],
+    // resize-image
+    ['base64 image', ResizeImagePayload, { imageBase64: png, width: 10 }, []],
+    ['image URL', ResizeImagePayload, { imageUrl: 'https://example.com/a.png', width: 10, height: 5 }, []],
+    ['neither source', ResizeImagePayload, { width: 10 }, ['imageBase64', 'imageUrl']],
+    [
+      'both sources',
+      ResizeImagePayload,
+      { imageBase64: png, imageUrl: 'https://example.com/a.png', width: 10 },
+      ['imageUrl'],
+    ],
+    ['empty base64', ResizeImagePayload, { imageBase64: '', width: 10 }, ['imageBase64']],
+    ['not base64', ResizeImagePayload, { imageBase64: 'not base64!', width: 10 }, ['imageBase64']],
+    ['ftp URL', ResizeImagePayload, { imageUrl: 'ftp://example.com/a.png', width: 10 }, ['imageUrl']],
+    ['width 0', ResizeImagePayload, { imageBase64: png, width: 0 }, ['width']],
+    ['width too large', ResizeImagePayload, { imageBase64: png, width: 8001 }, ['width']],
+    ['height fractional', ResizeImagePayload, { imageBase64: png, width: 10, height: 2.5 }, ['height']],
+    ['format gif', ResizeImagePayload, { imageBase64: png, width: 10, format: 'gif' }, ['format']],
+    // csv-export
+    ['valid export', CsvExportPayload, { data: [{ a: 1 }], columns: ['a'] }, []],
+    ['data not an array', CsvExportPayload, { data: { a: 1 } }, ['data']],
+    ['data of strings', CsvExportPayload, { data: ['a', 'b'] }, ['data']],
+    ['duplicate columns', CsvExportPayload, { data: [], columns: ['a', 'a'] }, ['columns']],
+    ['empty column name', CsvExportPayload, { data: [], columns: [''] }, ['columns']],
+    // http-request
+    [
+      'valid request',
+      HttpRequestPayload,
+      { url: 'http://localhost:3000/x', method: 'POST', headers: { 'x-a': 'b' }, body: '{}' },
+      [],
+    ],
+    ['no url', HttpRequestPayload, { method: 'GET' }, ['url']],
+    ['file URL', HttpRequestPayload, { url: 'file:///etc/passwd' }, ['url']],
+    ['credentials in URL', HttpRequestPayload, { url: 'https://user:pw@example.com/' }, ['url']],
+    ['lowercase method', HttpRequestPayload, { url: 'https://example.com', method: 'get' }, ['method']],
+    [
+      'header value a number',
+      HttpRequestPayload,
+      { url: 'https://example.com', headers: { 'x-n': 1 } },
+      ['headers'],
+    ],
+    [
+      'header with CRLF',
+      HttpRequestPayload,
+      { url: 'https://example.com', headers: { 'x-a': 'b\r\nx: y' } },
+      ['headers'],
+    ],
+    [
+      'bad header name',
+      HttpRequestPayload,
+      { url: 'https://example.com', headers: { 'bad name': 'v' } },
+      ['headers'],
+    ],
+    ['body an object', HttpRequestPayload, { url: 'https://example.com', body: { a: 1 } }, ['body']],
+    // data-processing
+    ['numbers', DataProcessingPayload, { numbers: [1, 2.5, -3] }, []],
+    ['no numbers', DataProcessingPayload, { numbers: [] }, ['numbers']],
+    ['a string among numbers', DataProcessingPayload, { numbers: [1, '2'] }, ['numbers']],
+    [
+      'too many numbers',
+      DataProcessingPayload,
+      { numbers: Array.from({ length: 100_001 }, () => 1) },
+      ['numbers'],
+    ],
+    // sleep
+    ['sleep', SleepPayload, { delayMs: 0, failTimes: 2, forceFail: false }, []],
+    ['delay too long', SleepPayload, { delayMs: 60_001 }, ['delayMs']],
+    ['negative delay', SleepPayload, { delayMs: -1 }, ['delayMs']],
+    ['failTimes fractional', SleepPayload, { delayMs: 0, failTimes: 1.5 }, ['failTimes']],
+    ['forceFail a string', SleepPayload, { delayMs: 0, forceFail: 'yes' }, ['forceFail']],
+  ])('%s → errors on %j', async (_name, cls, input, expected) => {
+    expect(await invalidProperties(cls, input)).toEqual(expected);
+  });
+});
