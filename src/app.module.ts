@@ -1,3 +1,4 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -8,9 +9,10 @@ import Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfigModule } from './config/config.module';
 import { dataSourceOptions } from './config/data-source';
-import { Env, isTrue } from './config/env';
+import { Env, isTrue, redisUrlOf } from './config/env';
 import { loggerOptions } from './config/logger';
 import { AuthModule } from './modules/auth/auth.module';
+import { JobsModule } from './modules/jobs/jobs.module';
 import { HealthModule } from './modules/health/health.module';
 import { REDIS, RedisModule } from './modules/redis/redis.module';
 
@@ -38,10 +40,20 @@ import { REDIS, RedisModule } from './modules/redis/redis.module';
         storage: new ThrottlerStorageRedisService(redis),
       }),
     }),
+    BullModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Env, true>) => ({
+        connection: { url: redisUrlOf(config) },
+        prefix: config.get('QUEUE_PREFIX', { infer: true }),
+      }),
+      // Workers start only in worker processes (JobWorkers), never just because the module loaded.
+      extraOptions: { manualRegistration: true },
+    }),
     CqrsModule.forRoot(),
     RedisModule,
     HealthModule,
     AuthModule,
+    JobsModule,
   ],
 })
 export class AppModule {}

@@ -14,6 +14,8 @@ export const TEST_ADMIN = { email: 'admin@conveyor.test', password: 'admin-passw
 
 export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
+  // No workers unless a suite asks for them (PROCESS_ROLE=all); each app gets its own queue prefix.
+  PROCESS_ROLE: 'api',
   LOG_LEVEL: 'silent',
   DATABASE_URL: `${pg}/${TEST_DATABASE}`,
   DB_MIGRATIONS_RUN: 'false',

@@ -91,6 +91,37 @@ export class EnvDto {
   @Max(256)
   WORKER_CONCURRENCY = 5;
 
+  /** BullMQ lock of a running job; a worker that dies is noticed after about lock + stalled interval. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  WORKER_LOCK_DURATION_MS = 30_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  WORKER_STALLED_INTERVAL_MS = 30_000;
+
+  /** On SIGTERM a worker lets running jobs finish this long, then leaves the rest to another worker. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SHUTDOWN_GRACE_MS = 10_000;
+
+  /** How often a worker re-enqueues PENDING rows without a queue entry and repairs lost ones. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  RECONCILE_INTERVAL_MS = 30_000;
+
+  /** Key prefix of the BullMQ queues in Redis. */
+  @Matches(/^[\w-]{1,64}$/, { message: 'QUEUE_PREFIX must be 1-64 letters, digits, _ or -' })
+  QUEUE_PREFIX = 'conveyor';
+
   @Transform(toInt)
   @IsInt()
   @Min(1000)

@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
 export interface TestApp {
@@ -18,7 +19,8 @@ export interface TestApp {
  * file decides the configuration of that file.
  */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  Object.assign(process.env, env);
+  // Its own queues, so suites running side by side never take each other's jobs.
+  Object.assign(process.env, { QUEUE_PREFIX: `conveyor-test-${randomUUID().slice(0, 8)}` }, env);
   const { AppModule } = require('../../../src/app.module') as typeof import('../../../src/app.module');
   const { configureHttpApp } = require('../../../src/http-app') as typeof import('../../../src/http-app');
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {

@@ -29,9 +29,12 @@ describe(ArtifactStore.name, () => {
     expect(await text(await store.open('job-1/export.csv'))).toBe('new');
   });
 
-  it.each(['../evil', 'a/b', 'a\\b', '..', '.hidden', '', 'x'.repeat(201)])('refuses the filename %j', async (name) => {
-    await expect(store.write('job-1', name, Buffer.from('x'))).rejects.toThrow('Unsafe filename');
-  });
+  it.each(['../evil', 'a/b', 'a\\b', '..', '.hidden', '', 'x'.repeat(201)])(
+    'refuses the filename %j',
+    async (name) => {
+      await expect(store.write('job-1', name, Buffer.from('x'))).rejects.toThrow('Unsafe filename');
+    },
+  );
 
   it('refuses an unsafe job id', async () => {
     await expect(store.write('../job', 'a.txt', Buffer.from('x'))).rejects.toThrow('Unsafe job id');

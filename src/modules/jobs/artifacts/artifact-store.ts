@@ -49,7 +49,9 @@ export class ArtifactStore {
       stream.once('ready', () => resolveOpen(stream));
       stream.once('error', (error: NodeJS.ErrnoException) =>
         rejectOpen(
-          error.code === 'ENOENT' || error.code === 'EISDIR' ? new AppError('NOT_FOUND', 'Artifact not found') : error,
+          error.code === 'ENOENT' || error.code === 'EISDIR'
+            ? new AppError('NOT_FOUND', 'Artifact not found')
+            : error,
         ),
       );
     });
@@ -64,5 +66,7 @@ export class ArtifactStore {
 
 function assertSafeSegment(value: string, what: string) {
   if (!SAFE_SEGMENT.test(value))
-    throw new Error(`Unsafe ${what} "${value}": use letters, digits, ".", "_" and "-" only, not starting with "."`);
+    throw new Error(
+      `Unsafe ${what} "${value}": use letters, digits, ".", "_" and "-" only, not starting with "."`,
+    );
 }

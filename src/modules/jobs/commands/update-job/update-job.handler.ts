@@ -1,0 +1,66 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { AppError } from '@app/common/errors/app-error';
+import { validationError } from '@app/common/http/validation';
+import { JobEntity } from '../../entities/job.entity';
+import { JobCache } from '../../job-cache';
+import { JobStore } from '../../job-store';
+import { toJobView } from '../../job-view';
+import { JOBS_QUEUE, RUN_JOB, runJobOptions } from '../../jobs.queue';
+import { UpdateJobCommand } from './update-job.command';
+
+/**
+ * Priority or start time of a PENDING job. The row stays locked while its queue entry is replaced, so a
+ * worker cannot start it half-changed; if a worker already holds it, nothing changes (400).
+ */
+@CommandHandler(UpdateJobCommand)
+export class UpdateJobHandler implements ICommandHandler<UpdateJobCommand> {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectQueue(JOBS_QUEUE) private readonly queue: Queue,
+    private readonly store: JobStore,
+    private readonly cache: JobCache,
+  ) {}
+
+  async execute({ userId, jobId, changes }: UpdateJobCommand) {
+    if (changes.priority === undefined && changes.runAt === undefined) {
+      throw validationError({ body: ['give priority or runAt'] });
+    }
+    const job = await this.db.transaction(async (tx) => {
+      const current = await tx.findOne(JobEntity, {
+        where: { id: jobId, userId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!current) throw new AppError('JOB_NOT_FOUND', 'Job not found');
+      if (current.status !== 'PENDING') {
+        throw new AppError(
+          'INVALID_OPERATION',
+          `Cannot change job with status ${current.status}. Only PENDING jobs can be changed.`,
+        );
+      }
+      const queued = await this.queue.getJob(jobId);
+      if (queued && (await queued.isActive())) {
+        throw new AppError('INVALID_OPERATION', 'Cannot change job: a worker has just started it.');
+      }
+      const updated = await this.store.update(
+        jobId,
+        `status = 'PENDING'`,
+        {},
+        {
+          ...(changes.priority ? { priority: changes.priority } : {}),
+          ...(changes.runAt ? { runAt: new Date(changes.runAt) } : {}),
+        },
+        {},
+        tx,
+      );
+      await queued?.remove();
+      await this.queue.add(RUN_JOB, { jobId }, runJobOptions(updated!));
+      return updated!;
+    });
+    await this.cache.invalidate(jobId);
+    return toJobView(job);
+  }
+}

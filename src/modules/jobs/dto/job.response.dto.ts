@@ -1,0 +1,88 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { JOB_PRIORITIES, JOB_STATUSES, LOG_LEVELS } from '../job-status';
+import type { JobPriority, JobStatus, LogLevel } from '../job-status';
+
+export class JobResponseDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) userId: string;
+  @ApiProperty({ example: 'send-email' }) type: string;
+  @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus', example: 'PENDING' }) status: JobStatus;
+  @ApiProperty({ enum: JOB_PRIORITIES, enumName: 'JobPriority', example: 'normal' }) priority: JobPriority;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { to: 'ada@example.com', subject: 'Hello', body: 'Hi' },
+  })
+  payload: Record<string, unknown>;
+  @ApiProperty({
+    description: "The handler's result once DONE (shape per type).",
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+  })
+  result: unknown;
+  @ApiProperty({ type: String, nullable: true, example: null }) error: string | null;
+  @ApiProperty({ minimum: 0, maximum: 100, example: 0 }) progress: number;
+  @ApiProperty({ description: 'Attempts started so far.', example: 0 }) attempts: number;
+  @ApiProperty({ example: 3 }) maxRetries: number;
+  @ApiProperty({ example: 30000 }) timeoutMs: number;
+  @ApiProperty({ type: String, nullable: true, example: null }) webhookUrl: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null }) idempotencyKey: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) runAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRetryAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
+}
+
+export class JobBatchResponseDto {
+  @ApiProperty({ type: [JobResponseDto] }) jobs: JobResponseDto[];
+}
+
+export class JobLogResponseDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) jobId: string;
+  @ApiProperty({ enum: LOG_LEVELS, enumName: 'LogLevel' }) level: LogLevel;
+  @ApiProperty({ example: 'Attempt 1 started' }) message: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+}
+
+class JobCountsDto {
+  @ApiProperty() PENDING: number;
+  @ApiProperty() PROCESSING: number;
+  @ApiProperty() DONE: number;
+  @ApiProperty() FAILED: number;
+  @ApiProperty() CANCELLED: number;
+}
+
+class DayCountDto {
+  @ApiProperty({ example: '2026-11-24', format: 'date' }) date: string;
+  @ApiProperty() done: number;
+  @ApiProperty() failed: number;
+}
+
+class QueueCountsDto {
+  @ApiProperty() waiting: number;
+  @ApiProperty() active: number;
+  @ApiProperty() delayed: number;
+  @ApiProperty() prioritized: number;
+}
+
+export class JobStatsResponseDto {
+  @ApiProperty({ type: JobCountsDto }) counts: JobCountsDto;
+  @ApiProperty({
+    description:
+      'DONE / (DONE + FAILED) as a percentage (0-100, two decimals); null before any job finished.',
+    type: Number,
+    nullable: true,
+    example: 97.5,
+  })
+  successRate: number | null;
+  @ApiProperty({ type: [DayCountDto], description: 'The last seven UTC days, oldest first, by finish time.' })
+  last7Days: DayCountDto[];
+  @ApiProperty({ type: QueueCountsDto, description: 'Live counts of the shared queue (all users).' })
+  queue: QueueCountsDto;
+  @ApiProperty({ description: 'Worker connections on the queue.' }) workers: number;
+  @ApiProperty({ description: 'Seconds since this API process started.' }) uptimeSeconds: number;
+}

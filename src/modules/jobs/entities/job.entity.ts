@@ -1,0 +1,99 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { UserEntity } from '../../auth/entities/user.entity';
+import type { JobPriority, JobStatus } from '../job-status';
+
+@Entity('jobs')
+@Index('IDX_jobs_user_created', ['userId', 'createdAt'])
+@Index('IDX_jobs_user_status_created', ['userId', 'status', 'createdAt'])
+@Index('IDX_jobs_user_type_created', ['userId', 'type', 'createdAt'])
+@Index('IDX_jobs_status_updated', ['status', 'updatedAt'])
+@Index('UQ_jobs_user_idempotency_key', ['userId', 'idempotencyKey'], {
+  unique: true,
+  where: '"idempotency_key" IS NOT NULL',
+})
+export class JobEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: UserEntity;
+
+  @Column({ type: 'varchar', length: 64 })
+  type: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'PENDING' })
+  status: JobStatus;
+
+  @Column({ type: 'varchar', length: 8, default: 'normal' })
+  priority: JobPriority;
+
+  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  payload: Record<string, unknown>;
+
+  @Column({ type: 'jsonb', nullable: true })
+  result: unknown;
+
+  @Column({ type: 'text', nullable: true })
+  error: string | null;
+
+  @Column({ type: 'smallint', default: 0 })
+  progress: number;
+
+  /** Attempts started (a stalled attempt that runs again counts again). */
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'max_retries', type: 'int' })
+  maxRetries: number;
+
+  @Column({ name: 'timeout_ms', type: 'int' })
+  timeoutMs: number;
+
+  @Column({ name: 'webhook_url', type: 'varchar', length: 2048, nullable: true })
+  webhookUrl: string | null;
+
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 255, nullable: true })
+  idempotencyKey: string | null;
+
+  /** SHA-256 of the submitted request, to tell a replay from a different body under the same key. */
+  @Column({ name: 'request_hash', type: 'char', length: 64, nullable: true })
+  requestHash: string | null;
+
+  @Column({ name: 'run_at', type: 'timestamptz', nullable: true })
+  runAt: Date | null;
+
+  @Column({ name: 'next_retry_at', type: 'timestamptz', nullable: true })
+  nextRetryAt: Date | null;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt: Date | null;
+
+  /** Relative to ARTIFACTS_DIR. */
+  @Column({ name: 'artifact_path', type: 'varchar', length: 512, nullable: true })
+  artifactPath: string | null;
+
+  @Column({ name: 'artifact_content_type', type: 'varchar', length: 128, nullable: true })
+  artifactContentType: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

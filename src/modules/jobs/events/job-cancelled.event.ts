@@ -1,0 +1,6 @@
+import type { JobView } from '../job-view';
+
+/** The owner cancelled the job. */
+export class JobCancelledEvent {
+  constructor(readonly job: JobView) {}
+}

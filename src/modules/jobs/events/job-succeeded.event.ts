@@ -1,0 +1,6 @@
+import type { JobView } from '../job-view';
+
+/** The job ended DONE. */
+export class JobSucceededEvent {
+  constructor(readonly job: JobView) {}
+}

@@ -1,0 +1,38 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { JobLogEntity } from './entities/job-log.entity';
+import type { LogLevel } from './job-status';
+
+/**
+ * Appends job log lines in the order they were written: lines of one job are inserted one after another
+ * (a chain per job), lines of different jobs concurrently. A failed insert is logged, never thrown: the
+ * job log must not fail a job.
+ */
+@Injectable()
+export class JobLogWriter {
+  private readonly logger = new Logger(JobLogWriter.name);
+  private readonly chains = new Map<string, Promise<void>>();
+
+  append(jobId: string, level: LogLevel, message: string): Promise<void> {
+    const previous = this.chains.get(jobId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.logs.insert({ jobId, level, message: message.slice(0, 10_000) }))
+      .then(
+        () => undefined,
+        (error: unknown) => this.logger.warn({ err: error, jobId }, 'Could not write a job log line'),
+      );
+    this.chains.set(jobId, next);
+    void next.then(() => {
+      if (this.chains.get(jobId) === next) this.chains.delete(jobId);
+    });
+    return next;
+  }
+
+  /** Resolves once every line appended so far for the job is written. */
+  flush(jobId: string): Promise<void> {
+    return this.chains.get(jobId) ?? Promise.resolve();
+  }
+
+  constructor(@InjectRepository(JobLogEntity) private readonly logs: Repository<JobLogEntity>) {}
+}

@@ -1,0 +1,53 @@
+import type { JobEntity } from './entities/job.entity';
+import type { JobPriority, JobStatus } from './job-status';
+
+/** The job as the API shows it and as events carry it (JSON-safe: dates as ISO strings). */
+export interface JobView {
+  id: string;
+  userId: string;
+  type: string;
+  status: JobStatus;
+  priority: JobPriority;
+  payload: Record<string, unknown>;
+  result: unknown;
+  error: string | null;
+  progress: number;
+  attempts: number;
+  maxRetries: number;
+  timeoutMs: number;
+  webhookUrl: string | null;
+  idempotencyKey: string | null;
+  runAt: string | null;
+  nextRetryAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+export function toJobView(job: JobEntity): JobView {
+  return {
+    id: job.id,
+    userId: job.userId,
+    type: job.type,
+    status: job.status,
+    priority: job.priority,
+    payload: job.payload,
+    result: job.result ?? null,
+    error: job.error,
+    progress: job.progress,
+    attempts: job.attempts,
+    maxRetries: job.maxRetries,
+    timeoutMs: job.timeoutMs,
+    webhookUrl: job.webhookUrl,
+    idempotencyKey: job.idempotencyKey,
+    runAt: iso(job.runAt),
+    nextRetryAt: iso(job.nextRetryAt),
+    startedAt: iso(job.startedAt),
+    finishedAt: iso(job.finishedAt),
+    createdAt: job.createdAt.toISOString(),
+    updatedAt: job.updatedAt.toISOString(),
+  };
+}

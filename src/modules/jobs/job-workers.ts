@@ -1,0 +1,58 @@
+import { BullRegistrar } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import Redis from 'ioredis';
+import type { Env } from '../../config/env';
+import { REDIS } from '../redis/redis.module';
+import { JobCancellation } from './job-cancellation';
+import { JobReconciler } from './job-reconciler';
+import { RunJobProcessor } from './processors/run-job.processor';
+
+/**
+ * Starts the queue workers in `worker` and `all` processes, configured from the environment (the
+ * @Processor decorator is static, so the worker is created without autorun and tuned here before it runs).
+ */
+@Injectable()
+export class JobWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JobWorkers.name);
+  private reconcileTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: ConfigService<Env, true>,
+    private readonly registrar: BullRegistrar,
+    private readonly processor: RunJobProcessor,
+    private readonly cancellation: JobCancellation,
+    private readonly reconciler: JobReconciler,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  async onApplicationBootstrap() {
+    if (this.config.get('PROCESS_ROLE', { infer: true }) === 'api') return;
+    this.registrar.register();
+    const worker = this.processor.worker;
+    worker.concurrency = this.config.get('WORKER_CONCURRENCY', { infer: true });
+    Object.assign(worker.opts, {
+      lockDuration: this.config.get('WORKER_LOCK_DURATION_MS', { infer: true }),
+      stalledInterval: this.config.get('WORKER_STALLED_INTERVAL_MS', { infer: true }),
+      maxStalledCount: 3,
+    });
+    worker.on('error', (error) => this.logger.error({ err: error }, 'Worker error'));
+    this.processor.shutdownGraceMs = this.config.get('SHUTDOWN_GRACE_MS', { infer: true });
+    this.processor.registered = true;
+    await this.cancellation.listen();
+    void worker.run().catch((error: unknown) => this.logger.error({ err: error }, 'Worker stopped'));
+    const every = this.config.get('RECONCILE_INTERVAL_MS', { infer: true });
+    this.reconcileTimer = setInterval(
+      () =>
+        void this.reconciler
+          .runOnce(every)
+          .catch((error: unknown) => this.logger.warn({ err: error }, 'Reconcile failed')),
+      every,
+    );
+    this.logger.log(`Running jobs with concurrency ${worker.concurrency}`);
+  }
+
+  onApplicationShutdown() {
+    clearInterval(this.reconcileTimer);
+  }
+}

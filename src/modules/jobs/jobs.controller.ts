@@ -1,0 +1,213 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+  UseGuards,
+} from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiHeader,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ResponseMessage } from '@app/common/http/response-message.decorator';
+import { UuidParam } from '@app/common/http/validation';
+import { ApiEnvelope, ApiErrors, ApiPaginated } from '@app/common/swagger/api-envelope.decorator';
+import { AuthUser, CurrentUser } from '../auth/auth-user';
+import { CancelJobCommand } from './commands/cancel-job/cancel-job.command';
+import { RetryJobCommand } from './commands/retry-job/retry-job.command';
+import { SubmitJobBatchCommand } from './commands/submit-job-batch/submit-job-batch.command';
+import { SubmitJobCommand } from './commands/submit-job/submit-job.command';
+import { UpdateJobCommand } from './commands/update-job/update-job.command';
+import { ListJobsQueryDto, UpdateJobDto } from './dto/job-queries.dto';
+import {
+  JobBatchResponseDto,
+  JobLogResponseDto,
+  JobResponseDto,
+  JobStatsResponseDto,
+} from './dto/job.response.dto';
+import { SubmitJobBatchDto, SubmitJobDto } from './dto/submit-job.dto';
+import { JOB_PAYLOADS } from './handlers/job-payloads';
+import { GetJobArtifactQuery } from './queries/get-job-artifact/get-job-artifact.query';
+import { GetJobLogsQuery } from './queries/get-job-logs/get-job-logs.query';
+import { GetJobStatsQuery } from './queries/get-job-stats/get-job-stats.query';
+import { GetJobQuery } from './queries/get-job/get-job.query';
+import { ListJobsQuery } from './queries/list-jobs/list-jobs.query';
+import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.guard';
+
+const JobId = () => Param('id', new UuidParam('JOB_NOT_FOUND', 'Job not found'));
+const RATE_LIMIT_HEADERS = {
+  'X-RateLimit-Limit': { description: 'Submissions allowed per minute', schema: { type: 'integer' } },
+  'X-RateLimit-Remaining': { description: 'Submissions left in this minute', schema: { type: 'integer' } },
+  'X-RateLimit-Reset': { description: 'Seconds until the window resets', schema: { type: 'integer' } },
+};
+
+@ApiTags('jobs')
+@ApiBearerAuth('bearer')
+@ApiSecurity('apiKey')
+@ApiExtraModels(...JOB_PAYLOADS.map(([, payload]) => payload))
+@Controller('api/jobs')
+export class JobsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post()
+  @UseGuards(SubmissionRateLimitGuard)
+  @ResponseMessage('Job submitted')
+  @ApiOperation({
+    summary: 'Submit a job',
+    description:
+      'Validates the payload against its type, stores the job PENDING and queues it. With an idempotency key ' +
+      '(body `idempotencyKey` or header `Idempotency-Key`), a repeat with the same body answers 200 with the ' +
+      'original job and `Idempotent-Replayed: true`; another body answers 422; a repeat while the first is ' +
+      'still being handled answers 409. Rate-limited per user (a batch counts each job).',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Safe retries for 24 h (1-255 printable ASCII)',
+  })
+  @ApiResponse({ status: 201, description: 'Submitted', headers: RATE_LIMIT_HEADERS })
+  @ApiEnvelope(JobResponseDto, { status: HttpStatus.CREATED, description: 'Submitted' })
+  @ApiEnvelope(JobResponseDto, {
+    status: HttpStatus.OK,
+    description: 'Idempotent replay: the original job (header Idempotent-Replayed: true)',
+  })
+  @ApiErrors(400, 401, 409, 413, 422, 429, 503)
+  async submit(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: SubmitJobDto,
+    @Headers('idempotency-key') headerKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { job, replayed } = await this.commands.execute(
+      new SubmitJobCommand(user.id, dto, dto.idempotencyKey ?? headerKey),
+    );
+    if (replayed) res.status(HttpStatus.OK).setHeader('Idempotent-Replayed', 'true');
+    return job;
+  }
+
+  @Post('batch')
+  @UseGuards(SubmissionRateLimitGuard)
+  @ResponseMessage('Jobs submitted')
+  @ApiOperation({
+    summary: 'Submit up to 100 jobs at once',
+    description:
+      'One transaction: every job is created, or (one bad job) none. Errors name `jobs.<i>.<field>`.',
+  })
+  @ApiEnvelope(JobBatchResponseDto, { status: HttpStatus.CREATED, description: 'Submitted' })
+  @ApiErrors(400, 401, 413, 429, 503)
+  submitBatch(@CurrentUser() user: AuthUser, @Body() dto: SubmitJobBatchDto) {
+    return this.commands.execute(new SubmitJobBatchCommand(user.id, dto.jobs));
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The caller's jobs, newest first" })
+  @ApiPaginated(JobResponseDto)
+  @ApiErrors(400, 401, 503)
+  list(@CurrentUser() user: AuthUser, @Query() query: ListJobsQueryDto) {
+    return this.queries.execute(new ListJobsQuery(user.id, query));
+  }
+
+  @Get('stats')
+  @ApiOperation({
+    summary: 'Counts, success rate, last seven days, live queue',
+    description: "The caller's jobs; an admin's covers everyone's.",
+  })
+  @ApiEnvelope(JobStatsResponseDto)
+  @ApiErrors(401, 503)
+  stats(@CurrentUser() user: AuthUser) {
+    return this.queries.execute(new GetJobStatsQuery(user.role === 'admin' ? null : user.id));
+  }
+
+  @Get(':id')
+  @ApiOperation({
+    summary: 'A job',
+    description: 'Served from a cache that every change invalidates: never stale.',
+  })
+  @ApiEnvelope(JobResponseDto)
+  @ApiErrors(401, 404, 503)
+  get(@CurrentUser() user: AuthUser, @JobId() id: string) {
+    return this.queries.execute(new GetJobQuery(user.id, id));
+  }
+
+  @Patch(':id')
+  @ResponseMessage('Job updated')
+  @ApiOperation({ summary: 'Change priority or start time of a PENDING job' })
+  @ApiEnvelope(JobResponseDto)
+  @ApiErrors(400, 401, 404, 503)
+  update(@CurrentUser() user: AuthUser, @JobId() id: string, @Body() dto: UpdateJobDto) {
+    return this.commands.execute(new UpdateJobCommand(user.id, id, dto));
+  }
+
+  @Delete(':id')
+  @ResponseMessage('Job cancelled')
+  @ApiOperation({
+    summary: 'Cancel a PENDING or PROCESSING job',
+    description: "A running attempt's AbortSignal fires; the job ends CANCELLED.",
+  })
+  @ApiEnvelope(JobResponseDto)
+  @ApiErrors(400, 401, 404, 503)
+  cancel(@CurrentUser() user: AuthUser, @JobId() id: string) {
+    return this.commands.execute(new CancelJobCommand(user.id, id));
+  }
+
+  @Post(':id/retry')
+  @ResponseMessage('Job re-queued')
+  @ApiOperation({
+    summary: 'Run a FAILED or CANCELLED job again',
+    description: 'Attempts, result and error are reset.',
+  })
+  @ApiEnvelope(JobResponseDto, { status: HttpStatus.CREATED, description: 'Re-queued' })
+  @ApiErrors(400, 401, 404, 503)
+  retry(@CurrentUser() user: AuthUser, @JobId() id: string) {
+    return this.commands.execute(new RetryJobCommand(user.id, id));
+  }
+
+  @Get(':id/logs')
+  @ApiOperation({ summary: "The job's log, oldest first" })
+  @ApiEnvelope(JobLogResponseDto, { isArray: true })
+  @ApiErrors(401, 404, 503)
+  logs(@CurrentUser() user: AuthUser, @JobId() id: string) {
+    return this.queries.execute(new GetJobLogsQuery(user.id, id));
+  }
+
+  @Get(':id/artifact')
+  @ApiOperation({
+    summary: 'The file the job produced (PDF, CSV, image)',
+    description: 'Streamed with its content type; 404 when the job has none.',
+  })
+  @ApiProduces('application/pdf', 'text/csv', 'image/png', 'image/jpeg', 'image/webp', 'application/json')
+  @ApiResponse({
+    status: 200,
+    description: 'The file',
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiErrors(401, 404, 503)
+  async artifact(@CurrentUser() user: AuthUser, @JobId() id: string) {
+    const { stream, contentType, filename } = await this.queries.execute(
+      new GetJobArtifactQuery(user.id, id),
+    );
+    return new StreamableFile(stream, {
+      type: contentType,
+      disposition: `attachment; filename="${filename}"`,
+    });
+  }
+}

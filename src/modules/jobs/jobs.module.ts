@@ -1,0 +1,71 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ArtifactStore } from './artifacts/artifact-store';
+import { CancelJobHandler } from './commands/cancel-job/cancel-job.handler';
+import { RetryJobHandler } from './commands/retry-job/retry-job.handler';
+import { SubmitJobBatchHandler } from './commands/submit-job-batch/submit-job-batch.handler';
+import { SubmitJobHandler } from './commands/submit-job/submit-job.handler';
+import { UpdateJobHandler } from './commands/update-job/update-job.handler';
+import { JobLogEntity } from './entities/job-log.entity';
+import { JobEntity } from './entities/job.entity';
+import { AppendJobLogHandler } from './event-handlers/append-job-log.event-handler';
+import { JOB_HANDLERS } from './handlers/job-handlers';
+import { JobCache } from './job-cache';
+import { JobCancellation } from './job-cancellation';
+import { JobHandlerRegistry } from './job-handler-registry';
+import { JobLogWriter } from './job-log-writer';
+import { JobReconciler } from './job-reconciler';
+import { JobStore } from './job-store';
+import { JobWorkers } from './job-workers';
+import { JobsController } from './jobs.controller';
+import { JOBS_QUEUE } from './jobs.queue';
+import { RunJobProcessor } from './processors/run-job.processor';
+import { GetJobArtifactHandler } from './queries/get-job-artifact/get-job-artifact.handler';
+import { GetJobLogsHandler } from './queries/get-job-logs/get-job-logs.handler';
+import { GetJobStatsHandler } from './queries/get-job-stats/get-job-stats.handler';
+import { GetJobHandler } from './queries/get-job/get-job.handler';
+import { ListJobsHandler } from './queries/list-jobs/list-jobs.handler';
+import { Idempotency } from './submission/idempotency';
+import { JobDrafts } from './submission/job-drafts';
+import { JobEnqueuer } from './submission/job-enqueuer';
+import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.guard';
+
+@Module({
+  imports: [
+    DiscoveryModule,
+    TypeOrmModule.forFeature([JobEntity, JobLogEntity]),
+    BullModule.registerQueue({ name: JOBS_QUEUE }),
+  ],
+  controllers: [JobsController],
+  providers: [
+    ...JOB_HANDLERS,
+    JobHandlerRegistry,
+    ArtifactStore,
+    JobCache,
+    JobStore,
+    JobLogWriter,
+    JobCancellation,
+    JobDrafts,
+    JobEnqueuer,
+    Idempotency,
+    SubmissionRateLimitGuard,
+    RunJobProcessor,
+    JobReconciler,
+    JobWorkers,
+    SubmitJobHandler,
+    SubmitJobBatchHandler,
+    CancelJobHandler,
+    RetryJobHandler,
+    UpdateJobHandler,
+    GetJobHandler,
+    ListJobsHandler,
+    GetJobLogsHandler,
+    GetJobStatsHandler,
+    GetJobArtifactHandler,
+    AppendJobLogHandler,
+  ],
+  exports: [JobStore, JobLogWriter, JobReconciler],
+})
+export class JobsModule {}

@@ -1,0 +1,148 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import { PrivateTargetError } from '@app/common/net/outbound-http';
+import { ArtifactStore, artifactUrl } from '../artifacts/artifact-store';
+import { JobHandlerRegistry } from '../job-handler-registry';
+import { JobCancellation, JobCancelledError } from '../job-cancellation';
+import { JobLogWriter } from '../job-log-writer';
+import { JobStore } from '../job-store';
+import type { JobContext } from '../handlers/job-handler';
+import { JOBS_QUEUE, retryDelayMs, RunJobData } from '../jobs.queue';
+
+export class JobTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`Job timed out after ${timeoutMs} ms`);
+    this.name = 'JobTimeoutError';
+  }
+}
+
+/** Thrown for a failed attempt with retries left; carries the delay already recorded as nextRetryAt. */
+class RetryableJobError extends Error {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
+}
+
+const errorMessage = (error: unknown) =>
+  (error instanceof Error ? error.message : String(error)).slice(0, 2000);
+
+/**
+ * Runs one attempt of a job: PENDING → PROCESSING, the handler with its AbortSignal (cancel, timeout), then
+ * DONE, PENDING-with-retry or FAILED. Every write is conditional on this attempt still being current, so a
+ * cancelled job or a newer attempt is never overwritten. Registered only in worker processes (JobsModule).
+ */
+@Processor(JOBS_QUEUE, {
+  autorun: false,
+  settings: {
+    backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
+      error instanceof RetryableJobError ? error.delayMs : retryDelayMs(attemptsMade),
+  },
+})
+export class RunJobProcessor extends WorkerHost implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(RunJobProcessor.name);
+  shutdownGraceMs = 10_000;
+  /** Set by JobWorkers once this process runs jobs (API-only processes never create the worker). */
+  registered = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly registry: JobHandlerRegistry,
+    private readonly cancellation: JobCancellation,
+    private readonly artifacts: ArtifactStore,
+    private readonly logs: JobLogWriter,
+  ) {
+    super();
+  }
+
+  async process(queued: Job<RunJobData>): Promise<void> {
+    const { jobId } = queued.data;
+    const job = await this.store.start(jobId);
+    if (!job) return; // cancelled, finished or deleted meanwhile: nothing to run
+    const attempt = job.attempts;
+    const handler = this.registry.get(job.type);
+    if (!handler) {
+      await this.store.fail(jobId, attempt, `No handler for job type '${job.type}' in this worker`);
+      throw new UnrecoverableError(`No handler for ${job.type}`);
+    }
+
+    const controller = new AbortController();
+    const untrack = this.cancellation.track(jobId, controller);
+    const timer = setTimeout(() => controller.abort(new JobTimeoutError(job.timeoutMs)), job.timeoutMs);
+    let artifact: { path: string; contentType: string } | undefined;
+    let lastProgress = 0;
+    const context: JobContext = {
+      jobId,
+      userId: job.userId,
+      attempt,
+      signal: controller.signal,
+      log: (message, level = 'info') => void this.logs.append(jobId, level, message),
+      progress: (percent) => {
+        const value = Math.max(0, Math.min(100, Math.round(percent)));
+        if (value === lastProgress || controller.signal.aborted) return;
+        lastProgress = value;
+        void this.store
+          .progress(jobId, attempt, value)
+          .catch((error: unknown) => this.logger.warn({ err: error, jobId }, 'Progress not saved'));
+      },
+      saveArtifact: async ({ data, filename, contentType }) => {
+        const saved = await this.artifacts.write(jobId, filename, data);
+        artifact = { path: saved.path, contentType };
+        return { url: artifactUrl(jobId), bytes: saved.bytes };
+      },
+    };
+
+    try {
+      const payload = this.registry.instantiate(job.type, job.payload);
+      const result = await untilAborted(handler.instance.run(payload, context), controller.signal);
+      await this.logs.flush(jobId);
+      await this.store.succeed(jobId, attempt, result, artifact);
+    } catch (error) {
+      const reason: unknown = controller.signal.reason;
+      await this.logs.flush(jobId);
+      if (reason instanceof JobCancelledError) {
+        await this.logs.append(jobId, 'warn', `Attempt ${attempt} stopped: the job was cancelled`);
+        return; // the row is already CANCELLED; the queue entry completes quietly
+      }
+      const message = reason instanceof JobTimeoutError ? reason.message : errorMessage(error);
+      const retriesLeft = queued.attemptsMade + 1 < (queued.opts.attempts ?? 1);
+      if (retriesLeft && !(error instanceof PrivateTargetError)) {
+        const delayMs = retryDelayMs(queued.attemptsMade + 1);
+        await this.store.scheduleRetry(jobId, attempt, message, delayMs);
+        throw new RetryableJobError(message, delayMs);
+      }
+      await this.store.fail(jobId, attempt, message);
+      throw new UnrecoverableError(message);
+    } finally {
+      clearTimeout(timer);
+      untrack();
+    }
+  }
+
+  /** SIGTERM: stop taking jobs, let running ones finish within the grace period, then leave the rest. */
+  async beforeApplicationShutdown() {
+    if (!this.registered || !this.worker.isRunning()) return;
+    const graceful = this.worker.close();
+    const timedOut = await Promise.race([
+      graceful.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), this.shutdownGraceMs).unref()),
+    ]);
+    if (timedOut) {
+      this.logger.warn(`Jobs still running after ${this.shutdownGraceMs} ms: leaving them to another worker`);
+      await this.worker.close(true);
+    }
+  }
+}
+
+/** The handler's promise, or a rejection with the signal's reason as soon as it fires. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
