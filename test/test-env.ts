@@ -8,8 +8,9 @@ import { join } from 'node:path';
 const pg = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const redis = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export const TEST_DATABASE = 'conveyor_test';
-export const TEST_REDIS_DB = 15;
+// TEST_DB_SUFFIX / TEST_REDIS_DB let two test runs on one machine stay out of each other's way.
+export const TEST_DATABASE = `conveyor_test${process.env.TEST_DB_SUFFIX ? `_${process.env.TEST_DB_SUFFIX}` : ''}`;
+export const TEST_REDIS_DB = Number(process.env.TEST_REDIS_DB ?? 15);
 export const TEST_ADMIN = { email: 'admin@conveyor.test', password: 'admin-password-for-tests' };
 
 export const TEST_ENV: Record<string, string> = {

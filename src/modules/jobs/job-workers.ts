@@ -6,11 +6,11 @@ import type { Env } from '../../config/env';
 import { REDIS } from '../redis/redis.module';
 import { JobCancellation } from './job-cancellation';
 import { JobReconciler } from './job-reconciler';
-import { RunJobProcessor } from './processors/run-job.processor';
+import { RUN_JOB_WORKER_OPTIONS, RunJobProcessor } from './processors/run-job.processor';
 
 /**
- * Starts the queue workers in `worker` and `all` processes, configured from the environment (the
- * @Processor decorator is static, so the worker is created without autorun and tuned here before it runs).
+ * Starts the queue workers in `worker` and `all` processes, configured from the environment: the worker is
+ * created here (manual registration), after its options are filled in.
  */
 @Injectable()
 export class JobWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,19 +28,18 @@ export class JobWorkers implements OnApplicationBootstrap, OnApplicationShutdown
 
   async onApplicationBootstrap() {
     if (this.config.get('PROCESS_ROLE', { infer: true }) === 'api') return;
-    this.registrar.register();
-    const worker = this.processor.worker;
-    worker.concurrency = this.config.get('WORKER_CONCURRENCY', { infer: true });
-    Object.assign(worker.opts, {
+    Object.assign(RUN_JOB_WORKER_OPTIONS, {
+      concurrency: this.config.get('WORKER_CONCURRENCY', { infer: true }),
       lockDuration: this.config.get('WORKER_LOCK_DURATION_MS', { infer: true }),
       stalledInterval: this.config.get('WORKER_STALLED_INTERVAL_MS', { infer: true }),
       maxStalledCount: 3,
     });
+    await this.cancellation.listen();
+    this.registrar.register();
+    const worker = this.processor.worker;
     worker.on('error', (error) => this.logger.error({ err: error }, 'Worker error'));
     this.processor.shutdownGraceMs = this.config.get('SHUTDOWN_GRACE_MS', { infer: true });
     this.processor.registered = true;
-    await this.cancellation.listen();
-    void worker.run().catch((error: unknown) => this.logger.error({ err: error }, 'Worker stopped'));
     const every = this.config.get('RECONCILE_INTERVAL_MS', { infer: true });
     this.reconcileTimer = setInterval(
       () =>

@@ -1,6 +1,6 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
+import { Job, UnrecoverableError, WorkerOptions } from 'bullmq';
 import { PrivateTargetError } from '@app/common/net/outbound-http';
 import { ArtifactStore, artifactUrl } from '../artifacts/artifact-store';
 import { JobHandlerRegistry } from '../job-handler-registry';
@@ -27,6 +27,17 @@ class RetryableJobError extends Error {
   }
 }
 
+/**
+ * The worker's options. The decorator is evaluated at import, before configuration is read, so JobWorkers
+ * fills this object in from the environment before it registers (creates) the worker.
+ */
+export const RUN_JOB_WORKER_OPTIONS: Partial<WorkerOptions> = {
+  settings: {
+    backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
+      error instanceof RetryableJobError ? error.delayMs : retryDelayMs(attemptsMade),
+  },
+};
+
 const errorMessage = (error: unknown) =>
   (error instanceof Error ? error.message : String(error)).slice(0, 2000);
 
@@ -35,13 +46,7 @@ const errorMessage = (error: unknown) =>
  * DONE, PENDING-with-retry or FAILED. Every write is conditional on this attempt still being current, so a
  * cancelled job or a newer attempt is never overwritten. Registered only in worker processes (JobsModule).
  */
-@Processor(JOBS_QUEUE, {
-  autorun: false,
-  settings: {
-    backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
-      error instanceof RetryableJobError ? error.delayMs : retryDelayMs(attemptsMade),
-  },
-})
+@Processor(JOBS_QUEUE, RUN_JOB_WORKER_OPTIONS)
 export class RunJobProcessor extends WorkerHost implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RunJobProcessor.name);
   shutdownGraceMs = 10_000;

@@ -1,0 +1,85 @@
+import { createTestApp, TestApp } from '@app/testing/create-test-app';
+import { makeUser } from '@app/testing/factories';
+
+/** A small per-user submission limit and private webhook targets refused, as in production. */
+describe('Job submission limits (e2e)', () => {
+  let t: TestApp;
+  const job = { type: 'sleep', payload: { delayMs: 1 } };
+
+  beforeAll(async () => {
+    t = await createTestApp({ RATE_LIMIT_JOBS_PER_MINUTE: '5', ALLOW_PRIVATE_NETWORK_TARGETS: 'false' });
+  });
+  afterAll(() => t.close());
+
+  it('counts every answer in the headers and answers 429 past the limit, per user', async () => {
+    const user = await makeUser(t);
+    const remaining: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await t.http().post('/api/jobs').set('X-API-Key', user.apiKey).send(job).expect(201);
+      expect(res.headers['x-ratelimit-limit']).toBe('5');
+      expect(Number(res.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
+      remaining.push(res.headers['x-ratelimit-remaining']);
+    }
+    expect(remaining).toEqual(['4', '3', '2']);
+    // A rejected submission is counted and carries the headers too.
+    const bad = await t
+      .http()
+      .post('/api/jobs')
+      .set('X-API-Key', user.apiKey)
+      .send({ type: 'sleep' })
+      .expect(400);
+    expect(bad.headers['x-ratelimit-remaining']).toBe('1');
+    // One left: a batch of one job fits (a batch counts one per job), then nothing does.
+    await t
+      .http()
+      .post('/api/jobs/batch')
+      .set('X-API-Key', user.apiKey)
+      .send({ jobs: [job] })
+      .expect(201);
+    const limited = await t.http().post('/api/jobs').set('X-API-Key', user.apiKey).send(job).expect(429);
+    const retryAfter = Number(limited.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+    expect(limited.body).toEqual({
+      success: false,
+      code: 'RATE_LIMITED',
+      requestId: expect.any(String),
+      retryAfter,
+      message: `Too many requests. You can submit a maximum of 5 jobs per minute. Try again in ${retryAfter} seconds.`,
+    });
+
+    const other = await makeUser(t);
+    await t.http().post('/api/jobs').set('X-API-Key', other.apiKey).send(job).expect(201);
+  });
+
+  it('refuses a batch that would pass the limit, whole', async () => {
+    const user = await makeUser(t);
+    const res = await t
+      .http()
+      .post('/api/jobs/batch')
+      .set('X-API-Key', user.apiKey)
+      .send({ jobs: Array.from({ length: 6 }, () => job) })
+      .expect(429);
+    expect(res.body.code).toBe('RATE_LIMITED');
+    const list = await t.http().get('/api/jobs').set('X-API-Key', user.apiKey).expect(200);
+    expect(list.body.meta.total).toBe(0);
+  });
+
+  it.each([
+    'http://127.0.0.1:8080/hook',
+    'http://localhost/hook',
+    'http://10.1.2.3/hook',
+    'http://[::1]/hook',
+    'http://169.254.169.254/latest',
+  ])('refuses the private webhook target %s', async (webhookUrl) => {
+    const user = await makeUser(t);
+    const res = await t
+      .http()
+      .post('/api/jobs')
+      .set('X-API-Key', user.apiKey)
+      .send({ ...job, webhookUrl })
+      .expect(400);
+    expect(Object.keys(res.body.errors)).toEqual(['webhookUrl']);
+  });
+});
