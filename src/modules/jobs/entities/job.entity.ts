@@ -40,7 +40,7 @@ export class JobEntity {
   @Column({ type: 'varchar', length: 8, default: 'normal' })
   priority: JobPriority;
 
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb' })
   payload: Record<string, unknown>;
 
   @Column({ type: 'jsonb', nullable: true })
