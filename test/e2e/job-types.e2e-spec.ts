@@ -112,6 +112,8 @@ describe('Job types (e2e)', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
         if (req.url === '/image.png') res.writeHead(200, { 'content-type': 'image/png' }).end(sourcePng);
+        else if (req.url === '/large') res.writeHead(200).end('x'.repeat(100 * 1024));
+        else if (req.url === '/broken') res.writeHead(503).end('down for maintenance');
         else if (req.url?.startsWith('/echo'))
           res
             .writeHead(201, { 'content-type': 'text/plain; charset=utf-8' })
@@ -235,13 +237,23 @@ describe('Job types (e2e)', () => {
       expect(file.body.length).toBe(result.bytes);
 
       const parsed = await parsePdf(file.body);
-      console.log(JSON.stringify(parsed.text.slice(0, 300)));
       expect(parsed.pages).toBe(result.pages);
       expect(result.pages).toBeGreaterThan(1);
       expect(parsed.text).toContain('Conveyor E2E Sales Report');
       expect(parsed.text).toContain('Month: April 2026');
       expect(parsed.text).toContain('Region 80');
       expect(parsed.text).toContain(`Page ${result.pages} of ${result.pages}`);
+    });
+
+    // GenerateReportPayload: "The columns are the union of the rows' keys in first-seen order".
+    it("prints the table columns in the rows' first-seen order", async () => {
+      const rows = [{ name: 'n1', id: 'i1', amount: 'a1' }, { note: 'x2' }];
+      const job = await runJob({ type: 'generate-report', payload: { title: 'Column order', rows } });
+      const file = await download(artifactPath(job.id));
+      expect(file.status).toBe(200);
+      const { text } = await parsePdf(file.body);
+      expect(text).toMatch(/name\s+id\s+amount\s+note/);
+      expect(text).toMatch(/n1\s+i1\s+a1\s/);
     });
   });
 
@@ -305,9 +317,29 @@ describe('Job types (e2e)', () => {
       expect(file.disposition).toBe('attachment; filename="export.csv"');
       expect(file.body.length).toBe((job.result as { bytes: number }).bytes);
       const csv = file.body.toString('utf8');
-      console.log(JSON.stringify(csv));
-      expect(csv.startsWith('name,quote,note,city\r\n')).toBe(true);
       expect(parse(csv, { columns: true })).toEqual(data);
+    });
+
+    it('writes the given columns, in their order', async () => {
+      const data = [
+        { a: 1, b: 'two', c: true },
+        { a: 4, c: null },
+      ];
+      const job = await runJob({ type: 'csv-export', payload: { data, columns: ['c', 'a'] } });
+      const file = await download(artifactPath(job.id));
+      expect(file.body.toString('utf8')).toBe('c,a\r\ntrue,1\r\n,4\r\n');
+      expect(job.result).toMatchObject({ rows: 2, bytes: file.body.length });
+    });
+
+    // API.md / CsvExportPayload: "Default: every key, in first-seen order".
+    it("writes every key as a column, in the rows' first-seen order, by default", async () => {
+      const data = [
+        { name: 'n1', id: 'i1', amount: 'a1' },
+        { note: 'x2', name: 'n2' },
+      ];
+      const job = await runJob({ type: 'csv-export', payload: { data } });
+      const file = await download(artifactPath(job.id));
+      expect(file.body.toString('utf8')).toBe('name,id,amount,note\r\nn1,i1,a1,\r\nn2,,,x2\r\n');
     });
   });
 
@@ -330,6 +362,15 @@ describe('Job types (e2e)', () => {
         'x-conveyor-test': 'abc-123',
       });
       expect(job.result).toMatchObject({ status: 201, body: `received PUT ${body}` });
+    });
+
+    it('returns a 5xx answer as a result, and cuts a large body at 64 KiB', async () => {
+      const broken = await runJob({ type: 'http-request', payload: { url: `${httpBase}/broken` } });
+      expect(broken.result).toMatchObject({ status: 503, body: 'down for maintenance' });
+      expect(requests).toContainEqual(expect.objectContaining({ method: 'GET', url: '/broken' }));
+
+      const large = await runJob({ type: 'http-request', payload: { url: `${httpBase}/large` } });
+      expect(large.result).toMatchObject({ status: 200, body: 'x'.repeat(64 * 1024) });
     });
   });
 

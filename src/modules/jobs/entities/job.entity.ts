@@ -40,10 +40,11 @@ export class JobEntity {
   @Column({ type: 'varchar', length: 8, default: 'normal' })
   priority: JobPriority;
 
-  @Column({ type: 'jsonb' })
+  // json, not jsonb: jsonb re-sorts object keys, and key order is meaningful (default CSV/report columns).
+  @Column({ type: 'json' })
   payload: Record<string, unknown>;
 
-  @Column({ type: 'jsonb', nullable: true })
+  @Column({ type: 'json', nullable: true })
   result: unknown;
 
   @Column({ type: 'text', nullable: true })
