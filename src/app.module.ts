@@ -13,6 +13,8 @@ import { Env, isTrue, redisUrlOf } from './config/env';
 import { loggerOptions } from './config/logger';
 import { AuthModule } from './modules/auth/auth.module';
 import { JobsModule } from './modules/jobs/jobs.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
+import { RealtimeModule } from './modules/realtime/realtime.module';
 import { HealthModule } from './modules/health/health.module';
 import { REDIS, RedisModule } from './modules/redis/redis.module';
 
@@ -54,6 +56,8 @@ import { REDIS, RedisModule } from './modules/redis/redis.module';
     HealthModule,
     AuthModule,
     JobsModule,
+    WebhooksModule,
+    RealtimeModule,
   ],
 })
 export class AppModule {}

@@ -11,7 +11,8 @@ import { AllExceptionsFilter } from '@app/common/http/all-exceptions.filter';
 import { EnvelopeInterceptor } from '@app/common/http/envelope.interceptor';
 import { toErrorResponse } from '@app/common/http/error-response';
 import { AppValidationPipe } from '@app/common/http/validation';
-import type { Env } from './config/env';
+import { Env, redisUrlOf } from './config/env';
+import { RedisIoAdapter, socketIoKey } from './modules/realtime/redis-io.adapter';
 
 export const BODY_LIMIT = '1mb';
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -60,6 +61,14 @@ export function configureHttpApp(app: NestExpressApplication): NestExpressApplic
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalInterceptors(new EnvelopeInterceptor(app.get(Reflector)));
+  app.useWebSocketAdapter(
+    new RedisIoAdapter(
+      app,
+      redisUrlOf(config),
+      socketIoKey(config.get('QUEUE_PREFIX', { infer: true })),
+      origin,
+    ),
+  );
   app.enableShutdownHooks();
   setUpSwagger(app);
   return app;

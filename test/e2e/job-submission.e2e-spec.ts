@@ -13,9 +13,8 @@ describe('Job submission (e2e)', () => {
   let user: TestUser;
   const sleep = (delayMs = 10) => ({ type: 'sleep', payload: { delayMs } });
   const countJobs = async (userId: string) =>
-    (
-      (await db.query('SELECT count(*)::int AS n FROM jobs WHERE user_id = $1', [userId])) as { n: number }[]
-    )[0].n;
+    (await db.query<{ n: number }[]>('SELECT count(*)::int AS n FROM jobs WHERE user_id = $1', [userId]))[0]
+      .n;
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -217,10 +216,10 @@ describe('Job submission (e2e)', () => {
       expect(statuses.every((s) => [200, 201, 409].includes(s))).toBe(true);
       const ids = new Set(results.filter((r) => r.status < 300).map((r) => r.body.data.id as string));
       expect(ids.size).toBe(1);
-      const rows = (await db.query('SELECT id FROM jobs WHERE user_id = $1 AND idempotency_key = $2', [
-        user.id,
-        key,
-      ])) as { id: string }[];
+      const rows = await db.query<{ id: string }[]>(
+        'SELECT id FROM jobs WHERE user_id = $1 AND idempotency_key = $2',
+        [user.id, key],
+      );
       expect(rows.map((r) => r.id)).toEqual([...ids]);
     });
 

@@ -30,10 +30,11 @@ describe('Migrations (e2e)', () => {
   });
 
   it('revert to an empty schema', async () => {
-    while ((await db.query(`SELECT count(*)::int AS n FROM migrations`))[0].n > 0) await db.undoLastMigration();
-    const tables = (await db.query(
+    while ((await db.query<{ table_name: string }[]>(`SELECT count(*)::int AS n FROM migrations`))[0].n > 0)
+      await db.undoLastMigration();
+    const tables = await db.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`,
-    )) as { table_name: string }[];
+    );
     expect(tables).toEqual([]);
   });
 });

@@ -54,11 +54,11 @@ describe('Worker crash (e2e)', () => {
     const logs = await jobLogs(t, user.apiKey, job.id);
     expect(logs.filter((l) => l.message.includes('(status DONE)'))).toHaveLength(1);
     expect(logs.filter((l) => l.message.includes('started (status PROCESSING)'))).toHaveLength(2);
-    const [{ count }] = (await t.app
-      .get(DataSource)
-      .query(`SELECT count(*)::int AS count FROM jobs WHERE id = $1 AND status = 'DONE'`, [job.id])) as {
-      count: number;
-    }[];
+    const [{ count }] = await t.app.get(DataSource).query<
+      {
+        count: number;
+      }[]
+    >(`SELECT count(*)::int AS count FROM jobs WHERE id = $1 AND status = 'DONE'`, [job.id]);
     expect(count).toBe(1);
   });
 });

@@ -24,6 +24,8 @@ import { WebhookSecretEntity } from './entities/webhook-secret.entity';
 import { AuthenticateApiKeyHandler } from './queries/authenticate-api-key/authenticate-api-key.handler';
 import { GetCurrentUserHandler } from './queries/get-current-user/get-current-user.handler';
 import { GetWebhookSecretHandler } from './queries/get-webhook-secret/get-webhook-secret.handler';
+import { GetSigningSecretsHandler } from './queries/get-signing-secrets/get-signing-secrets.handler';
+import { AuthenticateTokenHandler } from './queries/authenticate-token/authenticate-token.handler';
 import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handler';
 import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
@@ -53,6 +55,8 @@ import { TokenIssuer } from './token-issuer';
     ListApiKeysHandler,
     GetWebhookSecretHandler,
     AuthenticateApiKeyHandler,
+    AuthenticateTokenHandler,
+    GetSigningSecretsHandler,
   ],
 })
 export class AuthModule implements OnApplicationBootstrap {

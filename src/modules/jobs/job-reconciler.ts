@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { EventBus } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
@@ -9,6 +10,8 @@ import { LessThan, Repository } from 'typeorm';
 import type { Env } from '../../config/env';
 import { REDIS } from '../redis/redis.module';
 import { JobEntity } from './entities/job.entity';
+import { JobWebhookDueEvent } from './events/job-webhook-due.event';
+import { toJobView } from './job-view';
 import { JobLogWriter } from './job-log-writer';
 import { JobStore } from './job-store';
 import { JOBS_QUEUE, RUN_JOB, RunJobData, runJobOptions } from './jobs.queue';
@@ -34,6 +37,7 @@ export class JobReconciler {
     private readonly store: JobStore,
     private readonly logs: JobLogWriter,
     private readonly config: ConfigService<Env, true>,
+    private readonly events: EventBus,
   ) {}
 
   async runOnce(lockMs = 30_000): Promise<{ enqueued: number; repaired: number }> {
@@ -41,7 +45,10 @@ export class JobReconciler {
     const lock = `${this.config.get('QUEUE_PREFIX', { infer: true })}:reconciler`;
     if (!(await this.redis.set(lock, token, 'PX', lockMs, 'NX'))) return { enqueued: 0, repaired: 0 };
     try {
-      return { enqueued: await this.enqueueOrphans(), repaired: await this.repairLost() };
+      const enqueued = await this.enqueueOrphans();
+      const repaired = await this.repairLost();
+      await this.republishDueWebhooks();
+      return { enqueued, repaired };
     } finally {
       await this.redis.eval(
         `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end`,
@@ -77,6 +84,15 @@ export class JobReconciler {
     }
     if (enqueued) this.logger.warn(`Re-enqueued ${enqueued} PENDING job(s) without a queue entry`);
     return enqueued;
+  }
+
+  /** Finished jobs whose webhook was never queued (outbox flag still set): ask the Webhooks module again. */
+  private async republishDueWebhooks() {
+    const due = await this.jobs.find({
+      where: { webhookPending: true, finishedAt: LessThan(new Date(Date.now() - PENDING_GRACE_MS)) },
+      take: BATCH,
+    });
+    for (const job of due) this.events.publish(new JobWebhookDueEvent(toJobView(job)));
   }
 
   private async repairLost() {

@@ -72,6 +72,7 @@ export class JobStore {
         error: null,
         progress: 100,
         finishedAt: () => 'now()',
+        webhookPending: () => 'webhook_url IS NOT NULL',
         ...(artifact ? { artifactPath: artifact.path, artifactContentType: artifact.contentType } : {}),
       },
     );
@@ -98,7 +99,13 @@ export class JobStore {
         ? `status IN ('PENDING', 'PROCESSING')`
         : `status = 'PROCESSING' AND attempts = :attempt`,
       { attempt },
-      { status: 'FAILED', error, nextRetryAt: null, finishedAt: () => 'now()' },
+      {
+        status: 'FAILED',
+        error,
+        nextRetryAt: null,
+        finishedAt: () => 'now()',
+        webhookPending: () => 'webhook_url IS NOT NULL',
+      },
     );
     if (job) this.events.publish(new JobFailedEvent(toJobView(job)));
     return job;
@@ -110,7 +117,12 @@ export class JobStore {
       id,
       `user_id = :userId AND status IN ('PENDING', 'PROCESSING')`,
       { userId },
-      { status: 'CANCELLED', nextRetryAt: null, finishedAt: () => 'now()' },
+      {
+        status: 'CANCELLED',
+        nextRetryAt: null,
+        finishedAt: () => 'now()',
+        webhookPending: () => 'webhook_url IS NOT NULL',
+      },
     );
     if (job) this.events.publish(new JobCancelledEvent(toJobView(job)));
     return job;

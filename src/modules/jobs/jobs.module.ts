@@ -8,6 +8,7 @@ import { RetryJobHandler } from './commands/retry-job/retry-job.handler';
 import { SubmitJobBatchHandler } from './commands/submit-job-batch/submit-job-batch.handler';
 import { SubmitJobHandler } from './commands/submit-job/submit-job.handler';
 import { UpdateJobHandler } from './commands/update-job/update-job.handler';
+import { MarkWebhookQueuedHandler } from './commands/mark-webhook-queued/mark-webhook-queued.handler';
 import { JobLogEntity } from './entities/job-log.entity';
 import { JobEntity } from './entities/job.entity';
 import { AppendJobLogHandler } from './event-handlers/append-job-log.event-handler';
@@ -59,6 +60,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     CancelJobHandler,
     RetryJobHandler,
     UpdateJobHandler,
+    MarkWebhookQueuedHandler,
     GetJobHandler,
     ListJobsHandler,
     GetJobLogsHandler,

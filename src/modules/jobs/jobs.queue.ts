@@ -11,6 +11,8 @@ export interface RunJobData {
 /** BullMQ runs lower numbers first. Every job gets one, so all waiting jobs share one ordered set. */
 const PRIORITY: Record<JobPriority, number> = { high: 1, normal: 2, low: 3 };
 
+export const bullPriority = (priority: JobPriority) => PRIORITY[priority];
+
 /** Delay before retry n (n = 1, 2, …): 2^n s plus up to a second of jitter (API.md). */
 export function retryDelayMs(retry: number, random = Math.random): number {
   return 2 ** retry * 1000 + Math.floor(random() * 1000);

@@ -16,6 +16,7 @@ import type { JobPriority, JobStatus } from '../job-status';
 @Index('IDX_jobs_user_status_created', ['userId', 'status', 'createdAt'])
 @Index('IDX_jobs_user_type_created', ['userId', 'type', 'createdAt'])
 @Index('IDX_jobs_status_updated', ['status', 'updatedAt'])
+@Index('IDX_jobs_webhook_pending', ['finishedAt'], { where: '"webhook_pending"' })
 @Index('UQ_jobs_user_idempotency_key', ['userId', 'idempotencyKey'], {
   unique: true,
   where: '"idempotency_key" IS NOT NULL',
@@ -91,6 +92,13 @@ export class JobEntity {
 
   @Column({ name: 'artifact_content_type', type: 'varchar', length: 128, nullable: true })
   artifactContentType: string | null;
+
+  /**
+   * Outbox flag: set by the same UPDATE that finishes a job with a webhookUrl, cleared once its delivery is
+   * queued. A process that dies in between leaves it set, and the reconciler queues the delivery.
+   */
+  @Column({ name: 'webhook_pending', type: 'boolean', default: false })
+  webhookPending: boolean;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -79,6 +79,7 @@ export class RunJobProcessor extends WorkerHost implements BeforeApplicationShut
     const timer = setTimeout(() => controller.abort(new JobTimeoutError(job.timeoutMs)), job.timeoutMs);
     let artifact: { path: string; contentType: string } | undefined;
     let lastProgress = 0;
+    let progressWrites = Promise.resolve();
     const context: JobContext = {
       jobId,
       userId: job.userId,
@@ -86,12 +87,16 @@ export class RunJobProcessor extends WorkerHost implements BeforeApplicationShut
       signal: controller.signal,
       log: (message, level = 'info') => void this.logs.append(jobId, level, message),
       progress: (percent) => {
+        if (!Number.isFinite(percent)) return;
         const value = Math.max(0, Math.min(100, Math.round(percent)));
         if (value === lastProgress || controller.signal.aborted) return;
         lastProgress = value;
-        void this.store
-          .progress(jobId, attempt, value)
-          .catch((error: unknown) => this.logger.warn({ err: error, jobId }, 'Progress not saved'));
+        // Chained, and awaited before the outcome is written: progress events never trail the final one.
+        progressWrites = progressWrites.then(() =>
+          this.store
+            .progress(jobId, attempt, value)
+            .catch((error: unknown) => this.logger.warn({ err: error, jobId }, 'Progress not saved')),
+        );
       },
       saveArtifact: async ({ data, filename, contentType }) => {
         const saved = await this.artifacts.write(jobId, filename, data);
@@ -103,10 +108,12 @@ export class RunJobProcessor extends WorkerHost implements BeforeApplicationShut
     try {
       const payload = this.registry.instantiate(job.type, job.payload);
       const result = await untilAborted(handler.instance.run(payload, context), controller.signal);
+      await progressWrites;
       await this.logs.flush(jobId);
       await this.store.succeed(jobId, attempt, result, artifact);
     } catch (error) {
       const reason: unknown = controller.signal.reason;
+      await progressWrites;
       await this.logs.flush(jobId);
       if (reason instanceof JobCancelledError) {
         await this.logs.append(jobId, 'warn', `Attempt ${attempt} stopped: the job was cancelled`);

@@ -61,7 +61,7 @@ export class JobDrafts {
       errors[`${prefix}runAt`] = ['runAt and delayMs cannot be used together'];
     }
     if (dto.webhookUrl && !isTrue(this.config.get('ALLOW_PRIVATE_NETWORK_TARGETS', { infer: true }))) {
-      const host = new URL(dto.webhookUrl).hostname.replace(/^\[|\]$/g, '');
+      const host = new URL(dto.webhookUrl).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
       if (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && isPrivateAddress(host))) {
         errors[`${prefix}webhookUrl`] = [
           'webhookUrl must not point to a private, loopback or link-local address',

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppError } from '@app/common/errors/app-error';
 import { validationError } from '@app/common/http/validation';
@@ -9,7 +9,7 @@ import { JobEntity } from '../../entities/job.entity';
 import { JobCache } from '../../job-cache';
 import { JobStore } from '../../job-store';
 import { toJobView } from '../../job-view';
-import { JOBS_QUEUE, RUN_JOB, runJobOptions } from '../../jobs.queue';
+import { bullPriority, JOBS_QUEUE, RUN_JOB, runJobOptions } from '../../jobs.queue';
 import { UpdateJobCommand } from './update-job.command';
 
 /**
@@ -56,11 +56,26 @@ export class UpdateJobHandler implements ICommandHandler<UpdateJobCommand> {
         {},
         tx,
       );
-      await queued?.remove();
-      await this.queue.add(RUN_JOB, { jobId }, runJobOptions(updated!));
+      await this.requeue(queued, updated!, changes);
       return updated!;
     });
     await this.cache.invalidate(jobId);
     return toJobView(job);
+  }
+
+  /**
+   * Changes the queue entry in place where BullMQ can, so a job waiting for a retry keeps its attempt count
+   * (and with it the `1 + maxRetries` budget); a waiting entry that must move later is re-added with the
+   * attempts it has left.
+   */
+  private async requeue(queued: Job | undefined, job: JobEntity, changes: UpdateJobCommand['changes']) {
+    if (!queued) return void (await this.queue.add(RUN_JOB, { jobId: job.id }, runJobOptions(job)));
+    if (changes.priority) await queued.changePriority({ priority: bullPriority(changes.priority) });
+    if (!changes.runAt) return;
+    const delay = Math.max(0, new Date(changes.runAt).getTime() - Date.now());
+    if (await queued.isDelayed()) return void (await queued.changeDelay(delay));
+    const attemptsLeft = (queued.opts.attempts ?? 1) - queued.attemptsMade;
+    await queued.remove();
+    await this.queue.add(RUN_JOB, { jobId: job.id }, { ...runJobOptions(job), attempts: attemptsLeft });
   }
 }

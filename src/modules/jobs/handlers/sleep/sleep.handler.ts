@@ -15,14 +15,22 @@ export class SleepHandler implements JobHandlerInstance<SleepPayload, SleepResul
   ): Promise<SleepResult> {
     context.signal.throwIfAborted();
     if (delayMs > 0) {
-      await delay(delayMs, undefined, { signal: context.signal }).catch((error: unknown) => {
-        context.signal.throwIfAborted(); // the job's reason (cancelled, timed out) rather than a bare AbortError
-        throw error;
-      });
+      // Two halves with 50 % reported between them, so progress can be watched (delayMs 0 stays free).
+      const half = Math.floor(delayMs / 2);
+      await wait(half, context.signal);
+      context.progress(50);
+      await wait(delayMs - half, context.signal);
     }
     if (forceFail) throw new Error(`Simulated failure (attempt ${context.attempt}, forceFail)`);
     if (context.attempt <= failTimes)
       throw new Error(`Simulated failure (attempt ${context.attempt} of failTimes ${failTimes})`);
     return { sleptMs: delayMs };
   }
+}
+
+async function wait(ms: number, signal: AbortSignal) {
+  await delay(ms, undefined, { signal }).catch((error: unknown) => {
+    signal.throwIfAborted(); // the job's reason (cancelled, timed out) rather than a bare AbortError
+    throw error;
+  });
 }

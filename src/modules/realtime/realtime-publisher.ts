@@ -1,0 +1,45 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Emitter } from '@socket.io/redis-emitter';
+import Redis from 'ioredis';
+import { rooms, ServerToClientEvents } from '@app/contracts/realtime-events';
+import { Env, redisUrlOf } from '../../config/env';
+import { socketIoKey } from './redis-io.adapter';
+
+/**
+ * Emits to sockets from any process (workers have no Socket.io server): through Redis to the adapter of
+ * every API instance. One connection, so the events of a job leave in the order they were emitted.
+ */
+@Injectable()
+export class RealtimePublisher implements OnApplicationShutdown {
+  private readonly redis: Redis;
+  private readonly emitter: Emitter<ServerToClientEvents>;
+
+  constructor(config: ConfigService<Env, true>) {
+    this.redis = new Redis(redisUrlOf(config), { maxRetriesPerRequest: 1 });
+    this.emitter = new Emitter<ServerToClientEvents>(this.redis, {
+      key: socketIoKey(config.get('QUEUE_PREFIX', { infer: true })),
+    });
+  }
+
+  toJob<E extends keyof ServerToClientEvents>(
+    jobId: string,
+    event: E,
+    ...payload: Parameters<ServerToClientEvents[E]>
+  ) {
+    this.emitter.to(rooms.job(jobId)).emit(event, ...payload);
+  }
+
+  /** The user's sockets and every admin's. */
+  toUser<E extends keyof ServerToClientEvents>(
+    userId: string,
+    event: E,
+    ...payload: Parameters<ServerToClientEvents[E]>
+  ) {
+    this.emitter.to([rooms.user(userId), rooms.admins]).emit(event, ...payload);
+  }
+
+  async onApplicationShutdown() {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

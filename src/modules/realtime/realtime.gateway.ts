@@ -1,0 +1,109 @@
+import { Logger } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import { isUUID } from 'class-validator';
+import type { Server, Socket } from 'socket.io';
+import {
+  ClientToServerEvents,
+  rooms,
+  ServerToClientEvents,
+  SubscribeAck,
+} from '@app/contracts/realtime-events';
+import type { AuthUser } from '../auth/auth-user';
+import { AuthenticateTokenQuery } from '../auth/queries/authenticate-token/authenticate-token.query';
+import { GetJobQuery } from '../jobs/queries/get-job/get-job.query';
+
+type ConveyorSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  { user: AuthUser }
+>;
+
+const NOT_FOUND = 'Job not found';
+
+/**
+ * Socket.io on the API's port. The handshake must carry an access token or an API key (`auth.token` or
+ * `?token=`): otherwise `connect_error` "Unauthorized" and no connection. Every socket is in its user's room
+ * (admins also in the admins room); `subscribe` adds a job's room, for the owner's jobs only.
+ */
+@WebSocketGateway()
+export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection {
+  private readonly logger = new Logger(RealtimeGateway.name);
+
+  constructor(private readonly queries: QueryBus) {}
+
+  afterInit(server: Server) {
+    server.use((client, next) => {
+      const socket = client as ConveyorSocket;
+      const raw = (socket.handshake.auth as { token?: unknown }).token ?? socket.handshake.query.token;
+      const token = typeof raw === 'string' ? raw.replace(/^Bearer\s+/i, '') : undefined;
+      if (!token) return next(new Error('Unauthorized'));
+      this.queries
+        .execute(new AuthenticateTokenQuery(token))
+        .then((user) => {
+          if (!user) return next(new Error('Unauthorized'));
+          socket.data.user = user;
+          next();
+        })
+        .catch((error: unknown) => {
+          this.logger.warn({ err: error }, 'Socket authentication failed');
+          next(new Error('Unauthorized'));
+        });
+    });
+  }
+
+  async handleConnection(socket: ConveyorSocket) {
+    const { user } = socket.data;
+    await socket.join(user.role === 'admin' ? [rooms.user(user.id), rooms.admins] : [rooms.user(user.id)]);
+    socket.emit('connected', { message: 'Connected to Conveyor realtime', userId: user.id });
+  }
+
+  @SubscribeMessage('subscribe')
+  async subscribe(
+    @ConnectedSocket() socket: ConveyorSocket,
+    @MessageBody() body: unknown,
+  ): Promise<SubscribeAck> {
+    const jobId = (body as { jobId?: unknown } | null)?.jobId;
+    if (typeof jobId !== 'string' || !isUUID(jobId) || !(await this.owns(socket.data.user, jobId))) {
+      socket.emit('error', { message: NOT_FOUND, ...(typeof jobId === 'string' ? { jobId } : {}) });
+      return { success: false, message: NOT_FOUND };
+    }
+    await socket.join(rooms.job(jobId));
+    socket.emit('subscribed', { jobId });
+    return { success: true };
+  }
+
+  @SubscribeMessage('unsubscribe')
+  async unsubscribe(
+    @ConnectedSocket() socket: ConveyorSocket,
+    @MessageBody() body: unknown,
+  ): Promise<SubscribeAck> {
+    const jobId = (body as { jobId?: unknown } | null)?.jobId;
+    if (typeof jobId !== 'string') return { success: false, message: 'jobId is required' };
+    await socket.leave(rooms.job(jobId));
+    socket.emit('unsubscribed', { jobId });
+    return { success: true };
+  }
+
+  @SubscribeMessage('ping')
+  ping(@ConnectedSocket() socket: ConveyorSocket) {
+    socket.emit('pong', { timestamp: new Date().toISOString() });
+  }
+
+  private async owns(user: AuthUser, jobId: string): Promise<boolean> {
+    try {
+      await this.queries.execute(new GetJobQuery(user.id, jobId));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { ConfigService } from '@nestjs/config';
+import { CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
+import { InjectRepository } from '@nestjs/typeorm';
+import { UnrecoverableError } from 'bullmq';
+import { Repository } from 'typeorm';
+import { outboundRequest, PrivateTargetError } from '@app/common/net/outbound-http';
+import type { WebhookPayload } from '@app/contracts/webhook-payload';
+import { Env, isTrue } from '../../../../config/env';
+import { GetSigningSecretsQuery } from '../../../auth/queries/get-signing-secrets/get-signing-secrets.query';
+import { JobLogWriter } from '../../../jobs/job-log-writer';
+import { WebhookDeliveryEntity } from '../../entities/webhook-delivery.entity';
+import { signedHeaders } from '../../signature';
+import { DeliverWebhookCommand } from './deliver-webhook.command';
+
+@CommandHandler(DeliverWebhookCommand)
+export class DeliverWebhookHandler implements ICommandHandler<DeliverWebhookCommand> {
+  constructor(
+    @InjectRepository(WebhookDeliveryEntity) private readonly deliveries: Repository<WebhookDeliveryEntity>,
+    private readonly queries: QueryBus,
+    private readonly jobLogs: JobLogWriter,
+    private readonly config: ConfigService<Env, true>,
+  ) {}
+
+  async execute({ delivery, attempt, isLastAttempt }: DeliverWebhookCommand) {
+    const secrets = await this.queries.execute(new GetSigningSecretsQuery(delivery.userId));
+    const headers = signedHeaders(secrets, { id: delivery.deliveryId, body: delivery.body, attempt });
+    const started = performance.now();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    let permanent = false;
+    try {
+      const response = await outboundRequest(delivery.url, {
+        method: 'POST',
+        headers,
+        body: delivery.body,
+        timeoutMs: this.config.get('WEBHOOK_TIMEOUT_MS', { infer: true }),
+        allowPrivate: isTrue(this.config.get('ALLOW_PRIVATE_NETWORK_TARGETS', { infer: true })),
+        maxBodyBytes: 4096,
+      });
+      statusCode = response.status;
+      if (statusCode < 200 || statusCode > 299) error = `Receiver answered HTTP ${statusCode}`;
+    } catch (failure) {
+      error = failure instanceof Error ? failure.message : String(failure);
+      permanent = failure instanceof PrivateTargetError; // retrying cannot change the answer
+    }
+    const durationMs = Math.round(performance.now() - started);
+    const success = error === null;
+    await this.deliveries.save(
+      this.deliveries.create({
+        deliveryId: delivery.deliveryId,
+        jobId: delivery.jobId,
+        url: delivery.url,
+        event: delivery.event,
+        payload: JSON.parse(delivery.body) as WebhookPayload,
+        statusCode,
+        success,
+        attempt,
+        error,
+        durationMs,
+      }),
+    );
+    const outcome = success ? `delivered (HTTP ${statusCode}, ${durationMs} ms)` : `failed: ${error}`;
+    await this.jobLogs.append(
+      delivery.jobId,
+      success ? 'info' : 'warn',
+      `Webhook ${delivery.event} attempt ${attempt}: ${outcome}`,
+    );
+    if (success) return;
+    if (isLastAttempt || permanent) {
+      await this.jobLogs.append(
+        delivery.jobId,
+        'error',
+        `Webhook ${delivery.event} not delivered after ${attempt} attempt(s)`,
+      );
+      throw new UnrecoverableError(error!);
+    }
+    throw new Error(error!);
+  }
+}

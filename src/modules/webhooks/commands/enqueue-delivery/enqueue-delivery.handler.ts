@@ -1,0 +1,57 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { ConfigService } from '@nestjs/config';
+import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import type { WebhookEvent, WebhookPayload } from '@app/contracts/webhook-payload';
+import type { Env } from '../../../../config/env';
+import { MarkWebhookQueuedCommand } from '../../../jobs/commands/mark-webhook-queued/mark-webhook-queued.command';
+import { uuidFrom } from '../../signature';
+import { DELIVER_WEBHOOK, DeliverWebhookData, deliveryOptions, WEBHOOKS_QUEUE } from '../../webhooks.queue';
+import { EnqueueDeliveryCommand } from './enqueue-delivery.command';
+
+const EVENTS: Record<string, WebhookEvent> = {
+  DONE: 'job.done',
+  FAILED: 'job.failed',
+  CANCELLED: 'job.cancelled',
+};
+
+@CommandHandler(EnqueueDeliveryCommand)
+export class EnqueueDeliveryHandler implements ICommandHandler<EnqueueDeliveryCommand> {
+  constructor(
+    @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<DeliverWebhookData>,
+    private readonly config: ConfigService<Env, true>,
+    private readonly commands: CommandBus,
+  ) {}
+
+  async execute({ job, redelivery }: EnqueueDeliveryCommand) {
+    const event = EVENTS[job.status];
+    if (!event || !job.webhookUrl || !job.finishedAt)
+      throw new Error(`Job ${job.id} has no final event to deliver`);
+    const payload: WebhookPayload = {
+      jobId: job.id,
+      type: job.type,
+      status: job.status as WebhookPayload['status'],
+      result: job.result,
+      error: job.error,
+      attempts: job.attempts,
+      timestamp: job.finishedAt,
+    };
+    const deliveryId = redelivery ? randomUUID() : uuidFrom(`${job.id}|${job.finishedAt}`);
+    const data: DeliverWebhookData = {
+      deliveryId,
+      jobId: job.id,
+      userId: job.userId,
+      url: job.webhookUrl,
+      event,
+      body: JSON.stringify(payload),
+    };
+    await this.queue.add(
+      DELIVER_WEBHOOK,
+      data,
+      deliveryOptions(deliveryId, this.config.get('WEBHOOK_MAX_RETRIES', { infer: true })),
+    );
+    if (!redelivery) await this.commands.execute(new MarkWebhookQueuedCommand(job.id, job.finishedAt));
+    return { deliveryId };
+  }
+}

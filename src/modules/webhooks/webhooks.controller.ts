@@ -1,0 +1,44 @@
+import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ResponseMessage } from '@app/common/http/response-message.decorator';
+import { UuidParam } from '@app/common/http/validation';
+import { ApiEnvelope, ApiErrors } from '@app/common/swagger/api-envelope.decorator';
+import { AuthUser, CurrentUser } from '../auth/auth-user';
+import { RedeliverWebhookCommand } from './commands/redeliver-webhook/redeliver-webhook.command';
+import { RedeliveryResponseDto, WebhookDeliveryResponseDto } from './dto/webhook-delivery.response.dto';
+import { ListDeliveriesQuery } from './queries/list-deliveries/list-deliveries.query';
+
+const JobId = () => Param('id', new UuidParam('JOB_NOT_FOUND', 'Job not found'));
+
+@ApiTags('webhooks')
+@ApiBearerAuth('bearer')
+@ApiSecurity('apiKey')
+@Controller('api/jobs/:id/webhook-logs')
+export class WebhooksController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: "Every webhook delivery attempt of the caller's job, oldest first" })
+  @ApiEnvelope(WebhookDeliveryResponseDto, { isArray: true })
+  @ApiErrors(401, 404, 503)
+  list(@CurrentUser() user: AuthUser, @JobId() id: string) {
+    return this.queries.execute(new ListDeliveriesQuery(user.id, id));
+  }
+
+  @Post('redeliver')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ResponseMessage('Redelivery queued')
+  @ApiOperation({
+    summary: "Send the job's final event again",
+    description: 'A new delivery, with a new `webhook-id`, signed with the current secret(s).',
+  })
+  @ApiEnvelope(RedeliveryResponseDto, { status: HttpStatus.ACCEPTED, description: 'Queued' })
+  @ApiErrors(400, 401, 404, 503)
+  redeliver(@CurrentUser() user: AuthUser, @JobId() id: string) {
+    return this.commands.execute(new RedeliverWebhookCommand(user.id, id));
+  }
+}
