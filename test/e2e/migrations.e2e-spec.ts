@@ -30,9 +30,10 @@ describe('Migrations (e2e)', () => {
   });
 
   it('revert to an empty schema', async () => {
-    while ((await db.query<{ table_name: string }[]>(`SELECT count(*)::int AS n FROM migrations`))[0].n > 0)
-      await db.undoLastMigration();
-    const tables = await db.query(
+    const applied = async () =>
+      (await db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM migrations`))[0].n;
+    while ((await applied()) > 0) await db.undoLastMigration();
+    const tables = await db.query<{ table_name: string }[]>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`,
     );
     expect(tables).toEqual([]);
