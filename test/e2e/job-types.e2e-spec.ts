@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +6,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import sharp from 'sharp';
 import { SMTPServer } from 'smtp-server';
 import { createTestApp, type TestApp } from '@app/testing/create-test-app';
+import { parsePdf } from '@app/testing/parse-pdf';
 import { makeUser, type TestUser } from '@app/testing/factories';
 import { submitJob, waitForJob, type JobBody } from '@app/testing/jobs';
 
@@ -22,34 +22,6 @@ const JOB_TYPES: [string, string][] = [
 ];
 
 const MAIL_FROM = 'Conveyor Tests <jobs@conveyor.test>';
-
-/**
- * Text and page count through pdf-parse (pdf.js), in a child Node process: pdf.js loads its worker with a
- * dynamic import(), which Jest's CommonJS runtime cannot do (as in generate-report.handler.spec.ts).
- */
-function parsePdf(pdf: Buffer): Promise<{ pages: number; text: string }> {
-  const script = `
-    const { PDFParse } = require('pdf-parse');
-    const chunks = [];
-    process.stdin.on('data', (c) => chunks.push(c)).on('end', async () => {
-      const parser = new PDFParse({ data: Buffer.concat(chunks) });
-      const { total, text } = await parser.getText();
-      await parser.destroy();
-      process.stdout.write(JSON.stringify({ pages: total, text }));
-    });`;
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      process.execPath,
-      ['-e', script],
-      { cwd: process.cwd() },
-      (error, stdout, stderr) =>
-        error
-          ? reject(new Error(`${error.message}\n${stderr}`))
-          : resolve(JSON.parse(stdout) as { pages: number; text: string }),
-    );
-    child.stdin?.end(pdf);
-  });
-}
 
 interface RecordedRequest {
   method: string;

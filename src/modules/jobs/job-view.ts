@@ -1,29 +1,8 @@
 import type { JobEntity } from './entities/job.entity';
-import type { JobPriority, JobStatus } from './job-status';
+import type { RealtimeJob } from '@app/contracts/realtime-events';
 
-/** The job as the API shows it and as events carry it (JSON-safe: dates as ISO strings). */
-export interface JobView {
-  id: string;
-  userId: string;
-  type: string;
-  status: JobStatus;
-  priority: JobPriority;
-  payload: Record<string, unknown>;
-  result: unknown;
-  error: string | null;
-  progress: number;
-  attempts: number;
-  maxRetries: number;
-  timeoutMs: number;
-  webhookUrl: string | null;
-  idempotencyKey: string | null;
-  runAt: string | null;
-  nextRetryAt: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** The job as the API shows it and as events carry it (JSON-safe: dates as ISO strings); the shared contract. */
+export type JobView = RealtimeJob;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 

@@ -1,36 +1,8 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parsePdf } from '@app/testing/parse-pdf';
 import { testingContext, type TestingContext } from '../testing-context';
 import { GenerateReportHandler } from './generate-report.handler';
-
-/**
- * Text and page count through pdf-parse (pdf.js). It runs in a child Node process: pdf.js loads its
- * worker with a dynamic import(), which Jest's CommonJS runtime cannot do.
- */
-function parsePdf(pdf: Buffer): Promise<{ pages: number; text: string }> {
-  const script = `
-    const { PDFParse } = require('pdf-parse');
-    const chunks = [];
-    process.stdin.on('data', (c) => chunks.push(c)).on('end', async () => {
-      const parser = new PDFParse({ data: Buffer.concat(chunks) });
-      const { total, text } = await parser.getText();
-      await parser.destroy();
-      process.stdout.write(JSON.stringify({ pages: total, text }));
-    });`;
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      process.execPath,
-      ['-e', script],
-      { cwd: process.cwd() },
-      (error, stdout, stderr) =>
-        error
-          ? reject(new Error(`${error.message}\n${stderr}`))
-          : resolve(JSON.parse(stdout) as { pages: number; text: string }),
-    );
-    child.stdin?.end(pdf);
-  });
-}
 
 describe(GenerateReportHandler.name, () => {
   const handler = new GenerateReportHandler();
