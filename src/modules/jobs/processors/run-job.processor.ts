@@ -65,17 +65,19 @@ export class RunJobProcessor extends WorkerHost implements BeforeApplicationShut
 
   async process(queued: Job<RunJobData>): Promise<void> {
     const { jobId } = queued.data;
+    // Listen for a cancel before the row says PROCESSING, so a cancel right at the start is not missed.
+    const controller = new AbortController();
+    const untrack = this.cancellation.track(jobId, controller);
     const job = await this.store.start(jobId);
-    if (!job) return; // cancelled, finished or deleted meanwhile: nothing to run
+    if (!job || controller.signal.aborted) return untrack(); // cancelled, finished or deleted: nothing to run
     const attempt = job.attempts;
     const handler = this.registry.get(job.type);
     if (!handler) {
+      untrack();
       await this.store.fail(jobId, attempt, `No handler for job type '${job.type}' in this worker`);
       throw new UnrecoverableError(`No handler for ${job.type}`);
     }
 
-    const controller = new AbortController();
-    const untrack = this.cancellation.track(jobId, controller);
     const timer = setTimeout(() => controller.abort(new JobTimeoutError(job.timeoutMs)), job.timeoutMs);
     let artifact: { path: string; contentType: string } | undefined;
     let lastProgress = 0;

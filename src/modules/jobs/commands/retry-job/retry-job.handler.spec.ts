@@ -12,7 +12,8 @@ import { RetryJobHandler } from './retry-job.handler';
 describe(RetryJobHandler.name, () => {
   const at = new Date('2030-01-01T00:00:00Z');
   const jobs = { findOneBy: jest.fn() };
-  const queue = { remove: jest.fn(), add: jest.fn() };
+  const old = { isActive: jest.fn(), remove: jest.fn() };
+  const queue = { getJob: jest.fn(), add: jest.fn() };
   const store = { update: jest.fn() };
   const events = { publish: jest.fn() };
   const sut = new RetryJobHandler(
@@ -34,7 +35,9 @@ describe(RetryJobHandler.name, () => {
 
   beforeEach(() => {
     jest.resetAllMocks();
-    queue.remove.mockResolvedValue(1);
+    queue.getJob.mockResolvedValueOnce(old).mockResolvedValue(undefined);
+    old.isActive.mockResolvedValue(false);
+    old.remove.mockResolvedValue(undefined);
   });
 
   it("resets the owner's FAILED or CANCELLED job and queues it again", async () => {
@@ -47,20 +50,35 @@ describe(RetryJobHandler.name, () => {
       { userId: 'u1' },
     ]);
     expect(set).toMatchObject({ status: 'PENDING', attempts: 0, progress: 0, result: null, error: null });
-    expect(queue.remove).toHaveBeenCalledWith('j1');
+    expect(queue.getJob).toHaveBeenCalledWith('j1');
     expect(queue.add).toHaveBeenCalledWith(RUN_JOB, { jobId: 'j1' }, runJobOptions(reset as JobEntity));
-    expect(queue.remove.mock.invocationCallOrder[0]).toBeLessThan(queue.add.mock.invocationCallOrder[0]);
+    expect(old.remove.mock.invocationCallOrder[0]).toBeLessThan(queue.add.mock.invocationCallOrder[0]);
     expect(events.publish).toHaveBeenCalledWith(expect.any(JobSubmittedEvent));
     expect(events.publish.mock.calls[0][0]).toMatchObject({ via: 'retry', job: { id: 'j1' } });
   });
 
   it("lets an admin replay anyone's job, and tolerates a queue entry already gone", async () => {
     store.update.mockResolvedValue(reset);
-    queue.remove.mockRejectedValue(new Error('missing'));
+    queue.getJob.mockReset().mockResolvedValue(undefined);
     await sut.execute(new RetryJobCommand(null, 'j1', 'replay'));
     expect(store.update.mock.calls[0][1]).toBe(`status IN ('FAILED', 'CANCELLED')`);
     expect(queue.add).toHaveBeenCalled();
     expect(events.publish.mock.calls[0][0]).toMatchObject({ via: 'replay' });
+  });
+
+  it('waits for an old attempt that is still active before queuing under its id', async () => {
+    store.update.mockResolvedValue(reset);
+    old.isActive.mockResolvedValueOnce(true).mockResolvedValueOnce(true).mockResolvedValue(false);
+    queue.getJob
+      .mockReset()
+      .mockResolvedValueOnce(old)
+      .mockResolvedValueOnce(old)
+      .mockResolvedValueOnce(old)
+      .mockResolvedValue(undefined);
+    await sut.execute(new RetryJobCommand('u1', 'j1'));
+    expect(old.isActive).toHaveBeenCalledTimes(3);
+    expect(old.remove).toHaveBeenCalledTimes(1);
+    expect(old.remove.mock.invocationCallOrder[0]).toBeLessThan(queue.add.mock.invocationCallOrder[0]);
   });
 
   it('answers JOB_NOT_FOUND for no such job', async () => {

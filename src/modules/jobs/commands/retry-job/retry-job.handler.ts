@@ -1,7 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
+import { setTimeout } from 'node:timers/promises';
 import { Repository } from 'typeorm';
 import { AppError } from '@app/common/errors/app-error';
 import { JobEntity } from '../../entities/job.entity';
@@ -12,8 +14,12 @@ import { JOBS_QUEUE, RUN_JOB, runJobOptions } from '../../jobs.queue';
 import { RetryJobCommand } from './retry-job.command';
 
 /** FAILED or CANCELLED → PENDING with attempts, result and error reset, enqueued again under its id. */
+const ACTIVE_WAIT_MS = 10_000;
+
 @CommandHandler(RetryJobCommand)
 export class RetryJobHandler implements ICommandHandler<RetryJobCommand> {
+  private readonly logger = new Logger(RetryJobHandler.name);
+
   constructor(
     @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
     @InjectQueue(JOBS_QUEUE) private readonly queue: Queue,
@@ -48,10 +54,24 @@ export class RetryJobHandler implements ICommandHandler<RetryJobCommand> {
         `Cannot retry job with status ${existing.status}. Only FAILED or CANCELLED jobs can be retried.`,
       );
     }
-    // The finished queue entry still holds the id; it must go before the id can be queued again.
-    await this.queue.remove(jobId).catch(() => 0);
+    await this.freeQueueId(jobId);
     await this.queue.add(RUN_JOB, { jobId }, runJobOptions(job));
     this.events.publish(new JobSubmittedEvent(toJobView(job), via));
     return toJobView(job);
+  }
+
+  /**
+   * The old queue entry still holds the job's id, and adding under a held id is a no-op. A finished entry is
+   * removed at once; an active one (a cancelled attempt still unwinding) is waited for. Should it outlast
+   * the wait, the row is PENDING without a queue entry, which the reconciler repairs.
+   */
+  private async freeQueueId(jobId: string) {
+    const deadline = Date.now() + ACTIVE_WAIT_MS;
+    for (let queued = await this.queue.getJob(jobId); queued; queued = await this.queue.getJob(jobId)) {
+      if (!(await queued.isActive())) return void (await queued.remove().catch(() => undefined));
+      if (Date.now() > deadline)
+        return this.logger.warn({ jobId }, 'Old attempt still active; the reconciler will queue the retry');
+      await setTimeout(50);
+    }
   }
 }
