@@ -17,6 +17,9 @@ export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
   // No workers unless a suite asks for them (PROCESS_ROLE=all); each app gets its own queue prefix.
   PROCESS_ROLE: 'api',
+  // Suites share a database: a background reconciler would queue another suite's PENDING rows into its own
+  // queues. Suites that need it call JobReconciler.runOnce() themselves.
+  RECONCILE_INTERVAL_MS: '3600000',
   LOG_LEVEL: 'silent',
   DATABASE_URL: `${pg}/${TEST_DATABASE}`,
   DB_MIGRATIONS_RUN: 'false',
