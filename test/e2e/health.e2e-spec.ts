@@ -2,22 +2,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import Redis from 'ioredis';
 import { createTestApp, TestApp } from '@app/testing/create-test-app';
 import { makeUser } from '@app/testing/factories';
+import { eventually } from '@app/testing/eventually';
 import { freePort } from '@app/testing/spawn-app';
 import { TcpProxy } from '@app/testing/tcp-proxy';
 import { TEST_DATABASE } from '../test-env';
-
-/** Polls until `check` passes (no fixed sleeps: the machine may be slow). */
-async function eventually(check: () => Promise<void>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 /** A Redis of this test's own, which it can stop and start without touching the shared one. */
 async function startRedis(port: number): Promise<ChildProcess> {

@@ -110,7 +110,10 @@ export class RecordingSocket {
 
   private ack(event: 'subscribe' | 'unsubscribe', jobId: string, timeoutMs = 10_000) {
     return new Promise<SubscribeAck>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ack to ${event} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no ack to ${event} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.socket.emit(event, { jobId }, (answer) => {
         clearTimeout(timer);
         resolve(answer);

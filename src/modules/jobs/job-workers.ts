@@ -1,9 +1,9 @@
 import { BullRegistrar } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ConfigService } from '@nestjs/config';
-import Redis from 'ioredis';
 import type { Env } from '../../config/env';
-import { REDIS } from '../redis/redis.module';
+import { PurgeExpiredJobsCommand } from './commands/purge-expired-jobs/purge-expired-jobs.command';
 import { JobCancellation } from './job-cancellation';
 import { JobReconciler } from './job-reconciler';
 import { RUN_JOB_WORKER_OPTIONS, RunJobProcessor } from './processors/run-job.processor';
@@ -12,10 +12,13 @@ import { RUN_JOB_WORKER_OPTIONS, RunJobProcessor } from './processors/run-job.pr
  * Starts the queue workers in `worker` and `all` processes, configured from the environment: the worker is
  * created here (manual registration), after its options are filled in.
  */
+const RETENTION_INTERVAL_MS = 3_600_000;
+
 @Injectable()
 export class JobWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(JobWorkers.name);
   private reconcileTimer?: NodeJS.Timeout;
+  private retentionTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly config: ConfigService<Env, true>,
@@ -23,7 +26,7 @@ export class JobWorkers implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly processor: RunJobProcessor,
     private readonly cancellation: JobCancellation,
     private readonly reconciler: JobReconciler,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly commands: CommandBus,
   ) {}
 
   async onApplicationBootstrap() {
@@ -48,10 +51,19 @@ export class JobWorkers implements OnApplicationBootstrap, OnApplicationShutdown
           .catch((error: unknown) => this.logger.warn({ err: error }, 'Reconcile failed')),
       every,
     );
+    // Retention: hourly, in small batches (safe to run from several workers at once: SKIP LOCKED).
+    const purge = () =>
+      void this.commands
+        .execute(new PurgeExpiredJobsCommand())
+        .then(({ purged }) => purged && this.logger.log(`Retention purged ${purged} finished job(s)`))
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'Retention purge failed'));
+    this.retentionTimer = setInterval(purge, RETENTION_INTERVAL_MS);
+    this.retentionTimer.unref();
     this.logger.log(`Running jobs with concurrency ${worker.concurrency}`);
   }
 
   onApplicationShutdown() {
     clearInterval(this.reconcileTimer);
+    clearInterval(this.retentionTimer);
   }
 }

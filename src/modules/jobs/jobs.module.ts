@@ -8,6 +8,7 @@ import { RetryJobHandler } from './commands/retry-job/retry-job.handler';
 import { SubmitJobBatchHandler } from './commands/submit-job-batch/submit-job-batch.handler';
 import { SubmitJobHandler } from './commands/submit-job/submit-job.handler';
 import { UpdateJobHandler } from './commands/update-job/update-job.handler';
+import { PurgeExpiredJobsHandler } from './commands/purge-expired-jobs/purge-expired-jobs.handler';
 import { MarkWebhookQueuedHandler } from './commands/mark-webhook-queued/mark-webhook-queued.handler';
 import { JobLogEntity } from './entities/job-log.entity';
 import { JobEntity } from './entities/job.entity';
@@ -61,6 +62,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     RetryJobHandler,
     UpdateJobHandler,
     MarkWebhookQueuedHandler,
+    PurgeExpiredJobsHandler,
     GetJobHandler,
     ListJobsHandler,
     GetJobLogsHandler,

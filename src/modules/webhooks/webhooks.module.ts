@@ -7,6 +7,7 @@ import { EnqueueDeliveryHandler } from './commands/enqueue-delivery/enqueue-deli
 import { RedeliverWebhookHandler } from './commands/redeliver-webhook/redeliver-webhook.handler';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { EnqueueDeliveriesHandler } from './event-handlers/enqueue-deliveries.event-handler';
+import { PurgeDeliveriesHandler } from './event-handlers/purge-deliveries.event-handler';
 import { DeliverWebhookProcessor } from './processors/deliver-webhook.processor';
 import { ListDeliveriesHandler } from './queries/list-deliveries/list-deliveries.handler';
 import { WebhooksController } from './webhooks.controller';
@@ -21,6 +22,7 @@ import { WEBHOOKS_QUEUE } from './webhooks.queue';
   controllers: [WebhooksController],
   providers: [
     EnqueueDeliveriesHandler,
+    PurgeDeliveriesHandler,
     EnqueueDeliveryHandler,
     DeliverWebhookHandler,
     RedeliverWebhookHandler,

@@ -1,0 +1,4 @@
+/** Finished jobs removed by retention: modules holding rows about them remove theirs. */
+export class JobsPurgedEvent {
+  constructor(readonly jobIds: string[]) {}
+}
