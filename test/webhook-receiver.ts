@@ -116,7 +116,9 @@ export function verifyConveyorSignature(secret: string, hook: ReceivedHook): boo
   const timestamp = header(hook, 'webhook-timestamp');
   const expected = createHmac('sha256', keyOf(secret)).update(`${timestamp}.${hook.body}`).digest();
   const [scheme, hex] = header(hook, 'X-Conveyor-Signature').split('=');
-  return scheme === 'sha256' && /^[0-9a-f]{64}$/.test(hex ?? '') && sameBytes(Buffer.from(hex, 'hex'), expected);
+  return (
+    scheme === 'sha256' && /^[0-9a-f]{64}$/.test(hex ?? '') && sameBytes(Buffer.from(hex, 'hex'), expected)
+  );
 }
 
 /** The same check with the `standardwebhooks` package: the parsed body, or throws. */

@@ -4,12 +4,7 @@ import type { RealtimeJob } from '@app/contracts/realtime-events';
 import { createTestApp, TestApp } from '@app/testing/create-test-app';
 import { bearer, makeUser, TestUser } from '@app/testing/factories';
 import { JobBody, submitJob } from '@app/testing/jobs';
-import {
-  connectRefused,
-  connectSocket,
-  RecordingSocket,
-  SocketOptions,
-} from '@app/testing/socket-client';
+import { connectRefused, connectSocket, RecordingSocket, SocketOptions } from '@app/testing/socket-client';
 import { TEST_ADMIN, TEST_ENV } from '../test-env';
 
 /**
@@ -71,13 +66,13 @@ describe('Realtime (e2e)', () => {
   describe('handshake', () => {
     const jwt = new JwtService();
     const claims = () => ({ sub: owner.id, email: owner.email, role: 'user', typ: 'access' });
-    const refusals: [string, () => Promise<SocketOptions>][] = [
-      ['no token', async () => ({})],
-      ['an empty token', async () => ({ token: '' })],
-      ['a malformed token', async () => ({ token: 'not-a-token' })],
-      ['a malformed token in the query', async () => ({ token: 'not-a-token', via: 'query' })],
-      ['an unknown API key', async () => ({ token: `ck_${randomUUID().replaceAll('-', '')}` })],
-      ['a refresh token', async () => ({ token: owner.refreshToken })],
+    const refusals: [string, () => SocketOptions | Promise<SocketOptions>][] = [
+      ['no token', () => ({})],
+      ['an empty token', () => ({ token: '' })],
+      ['a malformed token', () => ({ token: 'not-a-token' })],
+      ['a malformed token in the query', () => ({ token: 'not-a-token', via: 'query' })],
+      ['an unknown API key', () => ({ token: `ck_${randomUUID().replaceAll('-', '')}` })],
+      ['a refresh token', () => ({ token: owner.refreshToken })],
       [
         'an expired access token',
         async () => ({
@@ -184,12 +179,7 @@ describe('Realtime (e2e)', () => {
     it('sends job:retrying with the error and nextRetryAt, then the next attempt', async () => {
       const { client, job } = await watch({ delayMs: 0, failTimes: 1 }, { maxRetries: 1 });
       await client.next('job:done', (p) => p.jobId === job.id, 45_000);
-      expect(names(client, job.id)).toEqual([
-        'job:processing',
-        'job:retrying',
-        'job:processing',
-        'job:done',
-      ]);
+      expect(names(client, job.id)).toEqual(['job:processing', 'job:retrying', 'job:processing', 'job:done']);
       const [first, retrying, second] = client.jobEvents(job.id).map((e) => e.payload);
       expect(first).toEqual({ jobId: job.id, status: 'PROCESSING', attempt: 1 });
       expect(retrying).toEqual({
@@ -234,17 +224,14 @@ describe('Realtime (e2e)', () => {
       ["another user's job", (job: JobBody) => job.id],
       ['a job that does not exist', () => randomUUID()],
       ['a jobId that is not a UUID', () => 'not-a-uuid'],
-    ])(
-      'refuses a subscription to %s: ack {success: false} and error {message, jobId}',
-      async (_, pick) => {
-        const jobId = pick(await held({ delayMs: 0 }));
-        const client = await connect({ token: stranger.accessToken });
+    ])('refuses a subscription to %s: ack {success: false} and error {message, jobId}', async (_, pick) => {
+      const jobId = pick(await held({ delayMs: 0 }));
+      const client = await connect({ token: stranger.accessToken });
 
-        expect(await client.subscribe(jobId)).toEqual({ success: false, message: 'Job not found' });
-        expect(await client.next('error')).toEqual({ message: 'Job not found', jobId });
-        expect(client.all('subscribed')).toEqual([]);
-      },
-    );
+      expect(await client.subscribe(jobId)).toEqual({ success: false, message: 'Job not found' });
+      expect(await client.next('error')).toEqual({ message: 'Job not found', jobId });
+      expect(client.all('subscribed')).toEqual([]);
+    });
 
     it("lets no other user's subscription through: the owner's job runs without them hearing of it", async () => {
       const intruder = await connect({ token: stranger.apiKey });

@@ -24,7 +24,6 @@ describe('Webhooks to private targets (e2e)', () => {
       PROCESS_ROLE: 'all',
       ALLOW_PRIVATE_NETWORK_TARGETS: 'false',
       WEBHOOK_MAX_RETRIES: '3',
-      RECONCILE_INTERVAL_MS: '600000',
     });
     db = t.app.get(DataSource);
     user = await makeUser(t);
@@ -34,25 +33,31 @@ describe('Webhooks to private targets (e2e)', () => {
     await receiver.close();
   });
 
-  it.each(['http://127.0.0.1:PORT/hook', 'http://localhost:PORT/hook', 'http://[::1]:PORT/hook', 'http://10.1.2.3/'])(
-    'answers 400 on webhookUrl for %s at submission',
-    async (template) => {
-      const res = await t
-        .http()
-        .post('/api/jobs')
-        .set('X-API-Key', user.apiKey)
-        .send({ type: 'sleep', payload: { delayMs: 10 }, webhookUrl: template.replace('PORT', port) })
-        .expect(400);
-      expect(res.body).toMatchObject({ success: false, code: 'VALIDATION_FAILED' });
-      expect(res.body.errors.webhookUrl).toEqual([
-        'webhookUrl must not point to a private, loopback or link-local address',
-      ]);
-    },
-  );
+  it.each([
+    'http://127.0.0.1:PORT/hook',
+    'http://localhost:PORT/hook',
+    'http://[::1]:PORT/hook',
+    'http://10.1.2.3/',
+  ])('answers 400 on webhookUrl for %s at submission', async (template) => {
+    const res = await t
+      .http()
+      .post('/api/jobs')
+      .set('X-API-Key', user.apiKey)
+      .send({ type: 'sleep', payload: { delayMs: 10 }, webhookUrl: template.replace('PORT', port) })
+      .expect(400);
+    expect(res.body).toMatchObject({ success: false, code: 'VALIDATION_FAILED' });
+    expect(res.body.errors.webhookUrl).toEqual([
+      'webhookUrl must not point to a private, loopback or link-local address',
+    ]);
+  });
 
   it.each([
     ['an IP literal', '127.0.0.1', /Refused to connect to 127\.0\.0\.1: private/],
-    ['a name that resolves to loopback', 'localhost', /Refused to connect to localhost \((127\.0\.0\.1|::1)\): private/],
+    [
+      'a name that resolves to loopback',
+      'localhost',
+      /Refused to connect to localhost \((127\.0\.0\.1|::1)\): private/,
+    ],
   ])('refuses at delivery %s, once, without retrying', async (_, host, refusal) => {
     const path = `/hook-${host}`;
     const job = await submitJob(t, user.apiKey, {

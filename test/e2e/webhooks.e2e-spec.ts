@@ -46,7 +46,6 @@ describe('Webhooks (e2e)', () => {
     t = await createTestApp({
       PROCESS_ROLE: 'all',
       WEBHOOK_MAX_RETRIES: String(MAX_RETRIES),
-      RECONCILE_INTERVAL_MS: '600000',
     });
     user = await makeUser(t);
     other = await makeUser(t);
@@ -65,7 +64,15 @@ describe('Webhooks (e2e)', () => {
 
       expect(hook.method).toBe('POST');
       const body = JSON.parse(hook.body);
-      expect(Object.keys(body)).toEqual(['jobId', 'type', 'status', 'result', 'error', 'attempts', 'timestamp']);
+      expect(Object.keys(body)).toEqual([
+        'jobId',
+        'type',
+        'status',
+        'result',
+        'error',
+        'attempts',
+        'timestamp',
+      ]);
       expect(body).toEqual({
         jobId: job.id,
         type: 'sleep',
@@ -230,7 +237,11 @@ describe('Webhooks (e2e)', () => {
 
     it(`gives up after WEBHOOK_MAX_RETRIES (${MAX_RETRIES}) attempts when the receiver is down`, async () => {
       const url = `http://127.0.0.1:${await freePort()}/down`;
-      const job = await submitJob(t, user.apiKey, { type: 'sleep', payload: { delayMs: 10 }, webhookUrl: url });
+      const job = await submitJob(t, user.apiKey, {
+        type: 'sleep',
+        payload: { delayMs: 10 },
+        webhookUrl: url,
+      });
 
       const lines = await eventually(
         () => messages(job.id),

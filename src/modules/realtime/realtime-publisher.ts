@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Emitter } from '@socket.io/redis-emitter';
 import Redis from 'ioredis';
@@ -7,17 +7,32 @@ import { Env, redisUrlOf } from '../../config/env';
 import { socketIoKey } from './redis-io.adapter';
 
 /**
+ * The emitter's only use of its client is `publish`, whose promise it drops: without this catch a Redis outage
+ * while a job changes would be an unhandled rejection, which ends the process. A lost event is logged.
+ */
+export function publishOnly(redis: Pick<Redis, 'publish'>, logger: Pick<Logger, 'warn'>) {
+  return {
+    publish: (channel: string, message: string | Buffer): Promise<void> =>
+      redis.publish(channel, message).then(
+        () => undefined,
+        (error: unknown) => logger.warn({ err: error, channel }, 'Realtime event not published'),
+      ),
+  };
+}
+
+/**
  * Emits to sockets from any process (workers have no Socket.io server): through Redis to the adapter of
  * every API instance. One connection, so the events of a job leave in the order they were emitted.
  */
 @Injectable()
 export class RealtimePublisher implements OnApplicationShutdown {
+  private readonly logger = new Logger(RealtimePublisher.name);
   private readonly redis: Redis;
   private readonly emitter: Emitter<ServerToClientEvents>;
 
   constructor(config: ConfigService<Env, true>) {
     this.redis = new Redis(redisUrlOf(config), { maxRetriesPerRequest: 1 });
-    this.emitter = new Emitter<ServerToClientEvents>(this.redis, {
+    this.emitter = new Emitter<ServerToClientEvents>(publishOnly(this.redis, this.logger), {
       key: socketIoKey(config.get('QUEUE_PREFIX', { infer: true })),
     });
   }
