@@ -20,6 +20,8 @@ export const TEST_ENV: Record<string, string> = {
   // Suites share a database: a background reconciler would queue another suite's PENDING rows into its own
   // queues. Suites that need it call JobReconciler.runOnce() themselves.
   RECONCILE_INTERVAL_MS: '3600000',
+  // Spawned workers would all try the default metrics port; a test that wants it sets one.
+  METRICS_PORT: '0',
   LOG_LEVEL: 'silent',
   DATABASE_URL: `${pg}/${TEST_DATABASE}`,
   DB_MIGRATIONS_RUN: 'false',

@@ -1,5 +1,5 @@
 import { ConfigService } from '@nestjs/config';
-import { CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
+import { CommandHandler, EventBus, ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
 import { Repository } from 'typeorm';
@@ -9,6 +9,7 @@ import { Env, isTrue } from '../../../../config/env';
 import { GetSigningSecretsQuery } from '../../../auth/queries/get-signing-secrets/get-signing-secrets.query';
 import { JobLogWriter } from '../../../jobs/job-log-writer';
 import { WebhookDeliveryEntity } from '../../entities/webhook-delivery.entity';
+import { WebhookAttemptedEvent } from '../../events/webhook-attempted.event';
 import { signedHeaders } from '../../signature';
 import { DeliverWebhookCommand } from './deliver-webhook.command';
 
@@ -19,6 +20,7 @@ export class DeliverWebhookHandler implements ICommandHandler<DeliverWebhookComm
     private readonly queries: QueryBus,
     private readonly jobLogs: JobLogWriter,
     private readonly config: ConfigService<Env, true>,
+    private readonly events: EventBus,
   ) {}
 
   async execute({ delivery, attempt, isLastAttempt }: DeliverWebhookCommand) {
@@ -59,6 +61,7 @@ export class DeliverWebhookHandler implements ICommandHandler<DeliverWebhookComm
         durationMs,
       }),
     );
+    this.events.publish(new WebhookAttemptedEvent(delivery.deliveryId, delivery.jobId, attempt, success));
     const outcome = success ? `delivered (HTTP ${statusCode}, ${durationMs} ms)` : `failed: ${error}`;
     await this.jobLogs.append(
       delivery.jobId,
