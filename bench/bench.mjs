@@ -1,0 +1,255 @@
+// Conveyor's benchmark (`npm run bench`, `npm run bench -- --soak`): API and worker as separate processes on
+// this machine's PostgreSQL and Redis (own database, own Redis DB), the same workloads on bare BullMQ as the
+// baseline, a markdown table with PASS/FAIL per target, and bench/results/<timestamp>.json.
+import { fork, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import pg from 'pg';
+import { io } from 'socket.io-client';
+
+const ROOT = join(import.meta.dirname, '..');
+const SOAK = process.argv.includes('--soak');
+// --quick: a tenth of the work, to check the bench itself runs (its numbers mean little).
+const SCALE = process.argv.includes('--quick') ? 0.1 : 1;
+const PG = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const REDIS = `${process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'}/12`;
+const DATABASE = 'conveyor_bench';
+const CONCURRENCY = 16;
+const BATCH_JOBS = 20_000 * SCALE;
+const SINGLE_JOBS = 5_000 * SCALE;
+const SINGLE_CLIENTS = 32;
+const RATE = 500;
+const RATE_SECONDS = 20 * SCALE;
+const SOAK_JOBS = 100_000 * SCALE;
+
+const TARGETS = {
+  batchJobsPerSecond: 2000,
+  singleJobsPerSecond: 1000,
+  submitP99Ms: 10,
+  pickupP99Ms: 5,
+  realtimeP99Ms: 20,
+  soakRssGrowth: 0.1,
+};
+
+// ---------------------------------------------------------------------------------------------- helpers
+const percentile = (values, p) => {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+const stats = (values) => ({ n: values.length, p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99) });
+const round = (n, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : n);
+const rssMb = (pid) => {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Math.round(Number(line.split(/\s+/)[1]) / 1024);
+};
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+async function until(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+/** Runs `total` tasks with `clients` of them in flight at once. */
+async function pool(total, clients, task) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < total) await task(next++);
+    }),
+  );
+}
+/**
+ * Open loop: request i is due at start + i/rate; each latency is measured from its due time, not from when
+ * it was sent, so a stall is charged to every request it delays (no coordinated omission).
+ */
+async function openLoop(rate, seconds, send) {
+  const total = rate * seconds;
+  const latencies = [];
+  const inFlight = [];
+  const start = performance.now() + 50;
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait - 1);
+    while (performance.now() < due); // the last millisecond, precisely
+    inFlight.push(send(i).then(() => latencies.push(performance.now() - due)));
+  }
+  await Promise.all(inFlight);
+  return latencies;
+}
+
+// ---------------------------------------------------------------------------------------------- set-up
+const admin = new pg.Client({ connectionString: `${PG}/postgres` });
+await admin.connect();
+await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+await admin.query(`CREATE DATABASE ${DATABASE}`);
+await admin.end();
+const redis = new Redis(REDIS);
+await redis.flushdb();
+
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const env = {
+  ...process.env,
+  NODE_ENV: 'development',
+  LOG_LEVEL: 'warn',
+  PORT: String(port),
+  DATABASE_URL: `${PG}/${DATABASE}`,
+  REDIS_URL: REDIS,
+  QUEUE_PREFIX: 'bench',
+  WORKER_CONCURRENCY: String(CONCURRENCY),
+  RATE_LIMIT_JOBS_PER_MINUTE: '100000000',
+  AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+  RECONCILE_INTERVAL_MS: '3600000',
+  ADMIN_EMAIL: '',
+};
+const children = [];
+const start = (role) => {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], { env: { ...env, PROCESS_ROLE: role }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  return child;
+};
+const api = start('api');
+await until(async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.ok, 60_000, 'the API');
+const jobsQueue = new Queue('jobs', { connection: { url: REDIS }, prefix: 'bench' });
+const worker = start('worker');
+await until(async () => (await jobsQueue.getWorkersCount()) > 0, 60_000, 'the worker');
+
+const db = new pg.Client({ connectionString: `${PG}/${DATABASE}` });
+await db.connect();
+const post = (path, body, headers = {}) =>
+  fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+await post('/api/auth/register', { email: 'bench@example.com', password: 'bench-password' });
+const login = await (await post('/api/auth/login', { email: 'bench@example.com', password: 'bench-password' })).json();
+const auth = { Authorization: `Bearer ${login.data.accessToken}` };
+const sleepJob = { type: 'sleep', payload: { delayMs: 0 } };
+const doneCount = async () => Number((await db.query(`SELECT count(*) FROM jobs WHERE status = 'DONE'`)).rows[0].count);
+const rss = { start: { api: rssMb(api.pid), worker: rssMb(worker.pid) } };
+const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, conveyor: {}, bullmq: {} };
+
+// ---------------------------------------------------------------------------------------------- Conveyor
+{
+  const t0 = performance.now();
+  await pool(BATCH_JOBS / 100, 4, async () => {
+    const res = await post('/api/jobs/batch', { jobs: Array.from({ length: 100 }, () => sleepJob) }, auth);
+    if (res.status !== 201) throw new Error(`batch answered ${res.status}`);
+  });
+  await until(async () => (await doneCount()) >= BATCH_JOBS, 600_000, 'batch jobs DONE');
+  results.conveyor.batchJobsPerSecond = BATCH_JOBS / ((performance.now() - t0) / 1000);
+}
+{
+  const before = await doneCount();
+  const t0 = performance.now();
+  await pool(SINGLE_JOBS, SINGLE_CLIENTS, async () => {
+    const res = await post('/api/jobs', sleepJob, auth);
+    if (res.status !== 201) throw new Error(`submit answered ${res.status}`);
+    await res.arrayBuffer();
+  });
+  await until(async () => (await doneCount()) >= before + SINGLE_JOBS, 600_000, 'single jobs DONE');
+  results.conveyor.singleJobsPerSecond = SINGLE_JOBS / ((performance.now() - t0) / 1000);
+}
+{
+  // Realtime: a socket of the bench user hears job:updated for every change; DONE receipt vs finishedAt.
+  const socket = io(base, { auth: { token: login.data.accessToken }, transports: ['websocket'] });
+  await new Promise((resolve, reject) => socket.once('connected', resolve).once('connect_error', reject));
+  const realtime = [];
+  socket.on('job:updated', (job) => {
+    if (job.status === 'DONE') realtime.push(Date.now() - Date.parse(job.finishedAt));
+  });
+  const ids = [];
+  const submit = await openLoop(RATE, RATE_SECONDS, async () => {
+    const res = await post('/api/jobs', sleepJob, auth);
+    ids.push((await res.json()).data.id);
+  });
+  const before = ids.length;
+  await until(async () => Number((await db.query(`SELECT count(*) FROM jobs WHERE id = ANY($1) AND status = 'DONE'`, [ids])).rows[0].count) >= before, 120_000, 'rate jobs DONE');
+  await until(async () => realtime.length >= before, 30_000, 'job:updated events').catch(() => undefined);
+  socket.close();
+  const pickup = (await db.query(`SELECT extract(epoch FROM started_at - created_at) * 1000 AS ms FROM jobs WHERE id = ANY($1)`, [ids])).rows.map((r) => Number(r.ms));
+  Object.assign(results.conveyor, { submitMs: stats(submit), pickupMs: stats(pickup), realtimeMs: stats(realtime) });
+}
+rss.end = { api: rssMb(api.pid), worker: rssMb(worker.pid) };
+
+if (SOAK) {
+  const curve = [];
+  const sample = setInterval(() => curve.push({ t: Math.round(performance.now() / 1000), api: rssMb(api.pid), worker: rssMb(worker.pid) }), 5000);
+  const before = await doneCount();
+  await pool(SOAK_JOBS / 100, 4, () => post('/api/jobs/batch', { jobs: Array.from({ length: 100 }, () => sleepJob) }, auth).then((r) => r.arrayBuffer()));
+  await until(async () => (await doneCount()) >= before + SOAK_JOBS, 1_800_000, 'soak jobs DONE');
+  clearInterval(sample);
+  const warm = curve[Math.floor(curve.length / 4)] ?? curve[0];
+  const last = curve.at(-1);
+  results.soak = { jobs: SOAK_JOBS, curve, growth: { api: last.api / warm.api - 1, worker: last.worker / warm.worker - 1 } };
+}
+for (const child of children) child.kill('SIGTERM');
+await db.end();
+
+// ---------------------------------------------------------------------------------------------- bare BullMQ
+{
+  const bare = new Queue('bare', { connection: { url: REDIS }, prefix: 'bench-bare' });
+  const child = fork(join(import.meta.dirname, 'baseline-worker.mjs'), [REDIS, 'bare', String(CONCURRENCY)], { stdio: 'inherit' });
+  await new Promise((resolve) => child.on('message', (m) => m.ready && resolve()));
+  const completed = () => bare.getJobCountByTypes('completed');
+  let t0 = performance.now();
+  for (let i = 0; i < BATCH_JOBS / 100; i++) await bare.addBulk(Array.from({ length: 100 }, () => ({ name: 'noop', data: {} })));
+  await until(async () => (await completed()) >= BATCH_JOBS, 600_000, 'bare batch');
+  results.bullmq.batchJobsPerSecond = BATCH_JOBS / ((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  await pool(SINGLE_JOBS, SINGLE_CLIENTS, () => bare.add('noop', {}));
+  await until(async () => (await completed()) >= BATCH_JOBS + SINGLE_JOBS, 600_000, 'bare single');
+  results.bullmq.singleJobsPerSecond = SINGLE_JOBS / ((performance.now() - t0) / 1000);
+  const ids = [];
+  const submit = await openLoop(RATE, RATE_SECONDS, async () => ids.push((await bare.add('noop', {})).id));
+  await until(async () => (await completed()) >= BATCH_JOBS + SINGLE_JOBS + ids.length, 120_000, 'bare rate');
+  const jobs = await Promise.all(ids.map((id) => bare.getJob(id)));
+  const pickup = jobs.filter(Boolean).map((job) => job.processedOn - job.timestamp);
+  Object.assign(results.bullmq, { submitMs: stats(submit), pickupMs: stats(pickup) });
+  child.kill('SIGTERM');
+  await bare.obliterate({ force: true });
+  await bare.close();
+}
+await jobsQueue.close();
+await redis.flushdb();
+await redis.quit();
+
+// ---------------------------------------------------------------------------------------------- report
+const c = results.conveyor;
+const b = results.bullmq;
+const ratio = (x, y) => (Number.isFinite(x / y) ? `${round(x / y, 2)}×` : 'n/a');
+const check = (ok) => (ok ? 'PASS' : 'FAIL');
+const rows = [
+  ['batch end-to-end (jobs/s)', round(c.batchJobsPerSecond, 0), round(b.batchJobsPerSecond, 0), ratio(c.batchJobsPerSecond, b.batchJobsPerSecond), `≥ ${TARGETS.batchJobsPerSecond}`, check(c.batchJobsPerSecond >= TARGETS.batchJobsPerSecond)],
+  ['single POST end-to-end (jobs/s)', round(c.singleJobsPerSecond, 0), round(b.singleJobsPerSecond, 0), ratio(c.singleJobsPerSecond, b.singleJobsPerSecond), `≥ ${TARGETS.singleJobsPerSecond}`, check(c.singleJobsPerSecond >= TARGETS.singleJobsPerSecond)],
+  ['submit p50 / p95 / p99 at 500/s (ms)', `${round(c.submitMs.p50)} / ${round(c.submitMs.p95)} / ${round(c.submitMs.p99)}`, `${round(b.submitMs.p50)} / ${round(b.submitMs.p95)} / ${round(b.submitMs.p99)}`, ratio(c.submitMs.p99, b.submitMs.p99), `p99 ≤ ${TARGETS.submitP99Ms}`, check(c.submitMs.p99 <= TARGETS.submitP99Ms)],
+  ['pickup p50 / p99 (ms)', `${round(c.pickupMs.p50)} / ${round(c.pickupMs.p99)}`, `${round(b.pickupMs.p50)} / ${round(b.pickupMs.p99)}`, ratio(c.pickupMs.p99, b.pickupMs.p99), `p99 ≤ ${TARGETS.pickupP99Ms}`, check(c.pickupMs.p99 <= TARGETS.pickupP99Ms)],
+  ['realtime DONE → job:updated p50 / p99 (ms)', `${round(c.realtimeMs.p50)} / ${round(c.realtimeMs.p99)}`, '—', '—', `p99 ≤ ${TARGETS.realtimeP99Ms}`, check(c.realtimeMs.p99 <= TARGETS.realtimeP99Ms)],
+  ['RSS api start → end (MB)', `${rss.start.api} → ${rss.end.api}`, '—', '—', '', ''],
+  ['RSS worker start → end (MB)', `${rss.start.worker} → ${rss.end.worker}`, '—', '—', '', ''],
+];
+if (results.soak) {
+  const { api: ga, worker: gw } = results.soak.growth;
+  rows.push([`soak ${SOAK_JOBS} jobs: RSS growth after warm-up (api / worker)`, `${round(ga * 100, 1)} % / ${round(gw * 100, 1)} %`, '—', '—', `≤ ${TARGETS.soakRssGrowth * 100} %`, check(Math.max(ga, gw) <= TARGETS.soakRssGrowth)]);
+}
+const table = [
+  '| measure | Conveyor | bare BullMQ | ratio | target | result |',
+  '|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.join(' | ')} |`),
+].join('\n');
+console.log(`\nConveyor benchmark — ${results.machine.cpus} CPUs, Node ${results.machine.node}, worker concurrency ${CONCURRENCY}\n\n${table}\n`);
+mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+const file = join(import.meta.dirname, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify({ ...results, rss, targets: TARGETS, table }, null, 2));
+console.log(`written ${file}`);
+process.exit(0);
