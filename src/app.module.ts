@@ -15,7 +15,9 @@ import { AuthModule } from './modules/auth/auth.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { RealtimeModule } from './modules/realtime/realtime.module';
+import { AdminModule } from './modules/admin/admin.module';
 import { HealthModule } from './modules/health/health.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
 import { REDIS, RedisModule } from './modules/redis/redis.module';
 
 @Module({
@@ -54,10 +56,12 @@ import { REDIS, RedisModule } from './modules/redis/redis.module';
     CqrsModule.forRoot(),
     RedisModule,
     HealthModule,
+    MetricsModule,
     AuthModule,
     JobsModule,
     WebhooksModule,
     RealtimeModule,
+    AdminModule,
   ],
 })
 export class AppModule {}

@@ -12,6 +12,7 @@ import { EnvelopeInterceptor } from '@app/common/http/envelope.interceptor';
 import { toErrorResponse } from '@app/common/http/error-response';
 import { AppValidationPipe } from '@app/common/http/validation';
 import { Env, redisUrlOf } from './config/env';
+import { QUEUE_BOARD_ROUTE } from './modules/admin/queue-board';
 import { RedisIoAdapter, socketIoKey } from './modules/realtime/redis-io.adapter';
 
 export const BODY_LIMIT = '1mb';
@@ -37,7 +38,14 @@ export function configureHttpApp(app: NestExpressApplication): NestExpressApplic
     }
     next();
   });
-  app.use(helmet());
+  // bull-board's page loads its scripts from its own path, and upgrade-insecure-requests would send them to
+  // https:// on a plain-HTTP deployment (the Compose stack): its pages go without that one directive.
+  const apiHelmet = helmet();
+  const boardHelmet = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  const onBoard = (path: string) => path === QUEUE_BOARD_ROUTE || path.startsWith(`${QUEUE_BOARD_ROUTE}/`);
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    (onBoard(req.path) ? boardHelmet : apiHelmet)(req, res, next),
+  );
   const origin = config.get('CORS_ORIGIN', { infer: true });
   app.enableCors({
     origin: origin === '*' ? true : origin.split(',').map((o) => o.trim()),

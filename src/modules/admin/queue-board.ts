@@ -1,0 +1,112 @@
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { NextFunction, Request, Response } from 'express';
+import { isEmail } from 'class-validator';
+import { createHmac, randomBytes } from 'node:crypto';
+import { AppError } from '@app/common/errors/app-error';
+import type { AuthUser } from '../auth/auth-user';
+import { LoginCommand } from '../auth/commands/login/login.command';
+import { AuthenticateTokenQuery } from '../auth/queries/authenticate-token/authenticate-token.query';
+
+/** Where bull-board is served (outside /api: it is an HTML app, not part of the REST API). */
+export const QUEUE_BOARD_ROUTE = '/admin/queues';
+
+export type BoardCredentials = { token: string } | { email: string; password: string };
+
+/**
+ * What a request to the board presents: `X-API-Key: ck_…`, `Authorization: Bearer <access token | ck_…>`,
+ * or `Authorization: Basic` with the admin's email and password. A Basic password that starts with `ck_` is
+ * taken as an API key (any user name), so a browser's sign-in prompt takes a key too.
+ */
+export function boardCredentials(headers: Request['headers']): BoardCredentials | undefined {
+  const apiKey = headers['x-api-key'];
+  if (typeof apiKey === 'string' && apiKey) return apiKey.startsWith('ck_') ? { token: apiKey } : undefined;
+  const [, scheme, value] = /^(\w+)\s+(\S+)\s*$/.exec(headers.authorization ?? '') ?? [];
+  if (!value) return undefined;
+  if (/^bearer$/i.test(scheme)) return { token: value };
+  if (!/^basic$/i.test(scheme)) return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const password = decoded.slice(colon + 1);
+  if (password.startsWith('ck_')) return { token: password };
+  const email = decoded.slice(0, colon).trim().toLowerCase();
+  // What POST /api/auth/login would accept; anything else cannot sign in (and never reaches the database).
+  if (!isEmail(email) || email.length > 254 || !password || password.length > 128) return undefined;
+  return { email, password };
+}
+
+export interface QueueBoardAuthOptions {
+  queries: QueryBus;
+  commands: CommandBus;
+  /** The auth rate limit's store: password guesses here count like those at /api/auth/login. */
+  throttler: ThrottlerStorage;
+  loginsPerMinute: number;
+}
+
+const REALM = 'Basic realm="Conveyor queues", charset="UTF-8"';
+const MAX_REMEMBERED_LOGINS = 100;
+/** A Basic sign-in is remembered at most this long (and never past its access token's lifetime). */
+const LOGIN_MEMORY_MS = 15 * 60_000;
+
+/**
+ * Express middleware in front of bull-board, which is an Express router rather than Nest routes: the global
+ * AuthGuard and the envelope never see it, so the check is here. Admins pass; anyone else gets the error
+ * envelope (401 with a Basic challenge, so a browser asks; 403 for a non-admin). The browser sends Basic
+ * credentials again with every request of the page, so a verified sign-in is remembered for a while rather
+ * than paying a password hash (and a login) per asset and poll.
+ */
+export function queueBoardAuth({ queries, commands, throttler, loginsPerMinute }: QueueBoardAuthOptions) {
+  const remembered = new Map<string, { user: AuthUser; until: number }>();
+  // Keyed by an HMAC of the credentials under a per-process secret: the password itself is never kept.
+  const pepper = randomBytes(32);
+
+  async function signIn(req: Request, res: Response, email: string, password: string) {
+    const key = createHmac('sha256', pepper).update(`${email}\n${password}`).digest('base64url');
+    const known = remembered.get(key);
+    if (known && known.until > Date.now()) return known.user;
+    remembered.delete(key);
+
+    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const limit = await throttler.increment(
+      `queue-board-login:${ip}`,
+      60_000,
+      loginsPerMinute,
+      60_000,
+      'default',
+    );
+    if (limit.isBlocked) {
+      res.setHeader('Retry-After', Math.max(1, limit.timeToBlockExpire));
+      throw new AppError('RATE_LIMITED', 'Too many sign-in attempts. Try again later.');
+    }
+    let accessToken: string;
+    let expiresIn: number;
+    try {
+      ({ accessToken, expiresIn } = await commands.execute(new LoginCommand(email, password)));
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'INVALID_CREDENTIALS') return undefined;
+      throw error;
+    }
+    const user = await queries.execute(new AuthenticateTokenQuery(accessToken));
+    if (user) {
+      if (remembered.size >= MAX_REMEMBERED_LOGINS) remembered.delete(remembered.keys().next().value!);
+      remembered.set(key, { user, until: Date.now() + Math.min(LOGIN_MEMORY_MS, expiresIn * 1000) });
+    }
+    return user;
+  }
+
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const credentials = boardCredentials(req.headers);
+    const user = !credentials
+      ? undefined
+      : 'token' in credentials
+        ? await queries.execute(new AuthenticateTokenQuery(credentials.token))
+        : await signIn(req, res, credentials.email, credentials.password);
+    if (!user) {
+      res.setHeader('WWW-Authenticate', REALM);
+      throw new AppError('UNAUTHORIZED', 'Invalid or missing credentials');
+    }
+    if (user.role !== 'admin') throw new AppError('FORBIDDEN', 'This needs the admin role');
+    next();
+  };
+}
