@@ -329,15 +329,14 @@ describe('Job lifecycle (e2e)', () => {
   });
 
   describe('POST /api/jobs/:id/retry', () => {
-    it('re-queues a FAILED job with attempts reset, so attempt numbers start at 1 again', async () => {
-      // failTimes 1 fails attempt 1 only: with attempts reset the rerun is attempt 1 again and fails again
-      // (an attempt count carried over would make it attempt 2, which succeeds).
-      const job = await submitJob(t, key, sleep({ delayMs: 10, failTimes: 1 }, { maxRetries: 0 }));
+    it('re-queues a FAILED job with attempts reset, and its transient fault clears over its life', async () => {
+      // failTimes counts the job's attempts over its whole life: 2 failures in all, across retries.
+      const job = await submitJob(t, key, sleep({ delayMs: 10, failTimes: 2 }, { maxRetries: 0 }));
       const failed = await waitForJob(t, key, job.id);
       expect(failed).toMatchObject({
         status: 'FAILED',
         attempts: 1,
-        error: 'Simulated failure (attempt 1 of failTimes 1)',
+        error: 'Simulated failure (attempt 1 of failTimes 2)',
       });
 
       const res = await api().post(`/api/jobs/${job.id}/retry`).expect(201);
@@ -351,22 +350,26 @@ describe('Job lifecycle (e2e)', () => {
         finishedAt: null,
         nextRetryAt: null,
       });
-
+      // Attempts were reset: the rerun is attempt 1 (of 1), the job's second in all, and fails again.
       const again = await waitForJob(t, key, job.id);
       expect(again).toMatchObject({
         status: 'FAILED',
         attempts: 1,
-        error: 'Simulated failure (attempt 1 of failTimes 1)',
+        error: 'Simulated failure (attempt 2 of failTimes 2)',
       });
-      const logs = await logsWith(job.id, /^Job failed after 1 attempt\(s\)/);
+
+      await api().post(`/api/jobs/${job.id}/retry`).expect(201);
+      const done = await waitForJob(t, key, job.id);
+      expect(done).toMatchObject({ status: 'DONE', attempts: 1, error: null, result: { sleptMs: 10 } });
+      const logs = await logsWith(job.id, /succeeded \(status DONE\)/);
       expectInOrder(
         logs.map((l) => l.message),
         [
-          'Attempt 1 of 1 failed: Simulated failure (attempt 1 of failTimes 1)',
-          'Job failed after 1 attempt(s) (status FAILED)',
+          'Attempt 1 of 1 failed: Simulated failure (attempt 1 of failTimes 2)',
           'Job re-queued by its owner (attempts reset)',
-          'Attempt 1 of 1 started (status PROCESSING)',
-          'Attempt 1 of 1 failed: Simulated failure (attempt 1 of failTimes 1)',
+          'Attempt 1 of 1 failed: Simulated failure (attempt 2 of failTimes 2)',
+          'Job re-queued by its owner (attempts reset)',
+          'Attempt 1 of 1 succeeded (status DONE)',
         ],
       );
     });

@@ -37,6 +37,7 @@ export class JobStore {
       {
         status: 'PROCESSING',
         attempts: () => 'attempts + 1',
+        attemptsTotal: () => 'attempts_total + 1',
         startedAt: () => 'now()',
         nextRetryAt: null,
         progress: 0,

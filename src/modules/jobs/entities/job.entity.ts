@@ -58,6 +58,10 @@ export class JobEntity {
   @Column({ type: 'int', default: 0 })
   attempts: number;
 
+  /** Attempts started over the job's whole life: never reset by a retry or a replay. */
+  @Column({ name: 'attempts_total', type: 'int', default: 0 })
+  attemptsTotal: number;
+
   @Column({ name: 'max_retries', type: 'int' })
   maxRetries: number;
 

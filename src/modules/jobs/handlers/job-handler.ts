@@ -6,6 +6,8 @@ export interface JobContext {
   readonly userId: string;
   /** 1 for the first attempt. */
   readonly attempt: number;
+  /** This attempt's number over the job's whole life (a retry or a replay resets `attempt`, not this). */
+  readonly lifetimeAttempt: number;
   /** Fires on cancel and on timeout: stop work and throw (e.g. `signal.throwIfAborted()`). */
   readonly signal: AbortSignal;
   /** A line in the job's log (GET /api/jobs/:id/logs). */

@@ -29,7 +29,7 @@ export interface TestingContext {
  * real ArtifactStore in a fresh temporary directory.
  */
 export function testingContext(
-  options: { attempt?: number; jobId?: string; userId?: string } = {},
+  options: { attempt?: number; lifetimeAttempt?: number; jobId?: string; userId?: string } = {},
 ): TestingContext {
   const jobId = options.jobId ?? randomUUID();
   const artifactsDir = mkdtempSync(join(tmpdir(), 'conveyor-artifacts-'));
@@ -46,6 +46,7 @@ export function testingContext(
       jobId,
       userId: options.userId ?? randomUUID(),
       attempt: options.attempt ?? 1,
+      lifetimeAttempt: options.lifetimeAttempt ?? options.attempt ?? 1,
       signal: controller.signal,
       log: (message, level = 'info') => result.logs.push({ level, message }),
       progress: (percent) => result.progress.push(percent),

@@ -67,7 +67,7 @@ describe(SendEmailHandler.name, () => {
       expect(mail.from?.value[0]).toMatchObject({ address: 'no-reply@conveyor.test', name: 'Conveyor' });
       expect(logs.at(-1)?.message).toContain(result.messageId);
     } finally {
-      handler.onModuleDestroy();
+      handler.onApplicationShutdown();
       cleanup();
     }
   });
@@ -88,7 +88,7 @@ describe(SendEmailHandler.name, () => {
       ]);
       expect(new Set(results.map((r) => r.messageId)).size).toBe(3);
     } finally {
-      handler.onModuleDestroy();
+      handler.onApplicationShutdown();
       cleanup();
     }
   });
@@ -111,7 +111,7 @@ describe(SendEmailHandler.name, () => {
     } finally {
       release();
       holdData = undefined;
-      handler.onModuleDestroy();
+      handler.onApplicationShutdown();
       first.cleanup();
       second.cleanup();
     }
@@ -125,7 +125,7 @@ describe(SendEmailHandler.name, () => {
         /ECONNREFUSED/,
       );
     } finally {
-      handler.onModuleDestroy();
+      handler.onApplicationShutdown();
       cleanup();
     }
   });

@@ -1,4 +1,4 @@
-import { OnModuleDestroy } from '@nestjs/common';
+import { OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createTransport, type Transporter } from 'nodemailer';
 import type { Env } from '../../../../config/env';
@@ -14,7 +14,7 @@ export interface SendEmailResult {
 /** Sends one message over SMTP_URL, from MAIL_FROM, through a pooled connection shared by all jobs. */
 @JobHandler('send-email', SendEmailPayload)
 export class SendEmailHandler
-  implements JobHandlerInstance<SendEmailPayload, SendEmailResult>, OnModuleDestroy
+  implements JobHandlerInstance<SendEmailPayload, SendEmailResult>, OnApplicationShutdown
 {
   private readonly transport: Transporter;
 
@@ -38,7 +38,8 @@ export class SendEmailHandler
     return { messageId: info.messageId, accepted, sentAt: new Date().toISOString() };
   }
 
-  onModuleDestroy() {
+  /** After the worker has let its running jobs finish (RunJobProcessor.onModuleDestroy), not alongside it. */
+  onApplicationShutdown() {
     this.transport.close();
   }
 }

@@ -22,8 +22,10 @@ export class SleepHandler implements JobHandlerInstance<SleepPayload, SleepResul
       await wait(delayMs - half, context.signal);
     }
     if (forceFail) throw new Error(`Simulated failure (attempt ${context.attempt}, forceFail)`);
-    if (context.attempt <= failTimes)
-      throw new Error(`Simulated failure (attempt ${context.attempt} of failTimes ${failTimes})`);
+    // Counted over the job's life: a transient fault that clears after failTimes attempts, even when the job
+    // was retried or replayed in between.
+    if (context.lifetimeAttempt <= failTimes)
+      throw new Error(`Simulated failure (attempt ${context.lifetimeAttempt} of failTimes ${failTimes})`);
     return { sleptMs: delayMs };
   }
 }

@@ -15,7 +15,8 @@ export class SleepPayload {
   delayMs: number;
 
   @ApiPropertyOptional({
-    description: 'Fail the first N attempts (after waiting), then succeed: for trying retries and backoff.',
+    description:
+      "Fail the job's first N attempts (after waiting), then succeed: for trying retries, backoff and replay. Counted over the job's whole life, so a retried or replayed job fails only as many times in all.",
     minimum: 0,
     maximum: 10,
     type: 'integer',
