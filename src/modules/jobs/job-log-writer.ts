@@ -34,5 +34,14 @@ export class JobLogWriter {
     return this.chains.get(jobId) ?? Promise.resolve();
   }
 
+  /**
+   * Shutdown: resolves once the lines of every job are written, including lines that writing others adds
+   * (a status change's event may append a second line after its first). Bounded, so a handler that keeps
+   * logging cannot hold the process up.
+   */
+  async drain(rounds = 10): Promise<void> {
+    for (let i = 0; i < rounds && this.chains.size > 0; i++) await Promise.all(this.chains.values());
+  }
+
   constructor(@InjectRepository(JobLogEntity) private readonly logs: Repository<JobLogEntity>) {}
 }

@@ -1,5 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
+import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { Job, UnrecoverableError, WorkerOptions } from 'bullmq';
 import { PrivateTargetError } from '@app/common/net/outbound-http';
 import { ArtifactStore, artifactUrl } from '../artifacts/artifact-store';
@@ -47,7 +47,7 @@ const errorMessage = (error: unknown) =>
  * cancelled job or a newer attempt is never overwritten. Registered only in worker processes (JobsModule).
  */
 @Processor(JOBS_QUEUE, RUN_JOB_WORKER_OPTIONS)
-export class RunJobProcessor extends WorkerHost implements BeforeApplicationShutdown {
+export class RunJobProcessor extends WorkerHost implements OnModuleDestroy {
   private readonly logger = new Logger(RunJobProcessor.name);
   shutdownGraceMs = 10_000;
   /** Set by JobWorkers once this process runs jobs (API-only processes never create the worker). */
@@ -86,6 +86,7 @@ export class RunJobProcessor extends WorkerHost implements BeforeApplicationShut
       jobId,
       userId: job.userId,
       attempt,
+      lifetimeAttempt: job.attemptsTotal,
       signal: controller.signal,
       log: (message, level = 'info') => void this.logs.append(jobId, level, message),
       progress: (percent) => {
@@ -136,18 +137,29 @@ export class RunJobProcessor extends WorkerHost implements BeforeApplicationShut
     }
   }
 
-  /** SIGTERM: stop taking jobs, let running ones finish within the grace period, then leave the rest. */
-  async beforeApplicationShutdown() {
+  /**
+   * SIGTERM: stop taking jobs, let running ones finish within the grace period, then leave the rest (their
+   * locks lapse and another worker's stalled check re-queues them). In onModuleDestroy, not later: the global
+   * CQRS EventBus unsubscribes every event handler in its own onModuleDestroy (global modules go last), so
+   * jobs that finish after it would lose their log lines, realtime events and webhook enqueue. pause() does
+   * the waiting: BullMQ keeps the promise of the first close(), so a close(true) after a close() would still
+   * wait for every job. Then the log lines of finished attempts are written before the database closes.
+   */
+  async onModuleDestroy() {
     if (!this.registered || !this.worker.isRunning()) return;
-    const graceful = this.worker.close();
+    const finished = this.worker.pause().then(
+      () => false,
+      () => false,
+    );
     const timedOut = await Promise.race([
-      graceful.then(() => false),
+      finished,
       new Promise<boolean>((resolve) => setTimeout(() => resolve(true), this.shutdownGraceMs).unref()),
     ]);
     if (timedOut) {
       this.logger.warn(`Jobs still running after ${this.shutdownGraceMs} ms: leaving them to another worker`);
-      await this.worker.close(true);
     }
+    await this.worker.close(timedOut);
+    await this.logs.drain();
   }
 }
 
