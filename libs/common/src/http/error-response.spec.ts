@@ -1,7 +1,7 @@
 import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import MaxRetriesPerRequestError from 'ioredis/built/errors/MaxRetriesPerRequestError';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { AppError } from '../errors/app-error';
 import { isBackendUnavailable, toErrorResponse } from './error-response';
 
@@ -59,10 +59,43 @@ describe(toErrorResponse.name, () => {
     expect(toErrorResponse(error, 'r1')).toMatchObject({ status, body: { code }, unexpected: false });
   });
 
+  it('answers 404 for a path parameter whose percent-encoding is broken', () => {
+    const cause = Object.assign(new URIError("Failed to decode param '%ZZ'"), { status: 400 });
+    expect(toErrorResponse(new BadRequestException(cause.message, { cause }), 'r1')).toMatchObject({
+      status: 404,
+      body: { code: 'NOT_FOUND', message: 'Not found' },
+    });
+  });
+
+  it('maps other client errors of Express middleware (http-errors) by status', () => {
+    const inflate = Object.assign(new Error('incorrect header check'), { status: 400, expose: true });
+    expect(toErrorResponse(inflate, 'r1')).toMatchObject({
+      status: 400,
+      body: { code: 'MALFORMED_JSON', message: 'Malformed request body: incorrect header check' },
+      unexpected: false,
+    });
+    const forbidden = Object.assign(new Error('verify failed'), { status: 403, expose: true });
+    expect(toErrorResponse(forbidden, 'r1')).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    const hidden = Object.assign(new Error('secret'), { status: 400, expose: false });
+    expect(toErrorResponse(hidden, 'r1')).toMatchObject({ status: 500, unexpected: true });
+  });
+
   it.each([
     ['ECONNREFUSED', withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
     ['PostgreSQL 57P01', withCode('boom', '57P01')],
     ['ioredis MaxRetriesPerRequestError', new MaxRetriesPerRequestError(20)],
+    [
+      'TypeORM QueryRunnerAlreadyReleasedError (its connection dropped)',
+      new QueryRunnerAlreadyReleasedError(),
+    ],
+    [
+      'a node-postgres client that lost its connection',
+      new QueryFailedError(
+        'SELECT 1',
+        [],
+        new Error('Client has encountered a connection error and is not queryable'),
+      ),
+    ],
     [
       'QueryFailedError with driverError',
       new QueryFailedError('SELECT 1', [], withCode('read', 'ECONNRESET')),

@@ -58,6 +58,7 @@ const UNAVAILABLE_MESSAGES = [
   'Cannot use a pool after calling end',
   'the database system is',
   'terminating connection',
+  'is not queryable', // node-postgres: a client whose connection was lost or closed
 ];
 
 export function isBackendUnavailable(error: unknown): boolean {
@@ -68,6 +69,9 @@ export function isBackendUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_ERRNO.has(code) || /^(08|57P)/.test(code))) return true;
   if ((error as Error).name === 'MaxRetriesPerRequestError') return true;
+  // TypeORM releases a query runner when its connection emits 'error' (e.g. terminated by the server), so a
+  // query that had already obtained it fails with this instead of the connection's own error.
+  if ((error as Error).name === 'QueryRunnerAlreadyReleasedError') return true;
   const cause =
     (error as { driverError?: unknown; cause?: unknown }).driverError ?? (error as { cause?: unknown }).cause;
   if (cause && cause !== error && isBackendUnavailable(cause)) return true;
@@ -89,6 +93,10 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
     return reply(HttpStatus.TOO_MANY_REQUESTS, 'RATE_LIMITED', 'Too many requests. Try again later.');
   }
   if (error instanceof HttpException) {
+    // A path parameter with a broken percent-encoding (`/api/jobs/%ZZ`): it cannot name anything.
+    if ((error.cause as Error | undefined)?.name === 'URIError') {
+      return reply(HttpStatus.NOT_FOUND, 'NOT_FOUND', 'Not found');
+    }
     const status = error.getStatus();
     const response = error.getResponse();
     const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
@@ -99,6 +107,20 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
   if (typeof type === 'string' && BODY_PARSER_ERRORS[type]) {
     const [status, code, message] = BODY_PARSER_ERRORS[type];
     return reply(status, code, message);
+  }
+  // Any other client error of an Express middleware (http-errors): body-parser failing to inflate a gzip,
+  // deflate or br body, a body shorter than its Content-Length. Its message is meant for the client.
+  const http = error as { status?: unknown; expose?: unknown; message?: unknown } | null;
+  if (
+    typeof http?.status === 'number' &&
+    http.status >= 400 &&
+    http.status < 500 &&
+    http.expose === true &&
+    typeof http.message === 'string'
+  ) {
+    return http.status === 400
+      ? reply(400, 'MALFORMED_JSON', `Malformed request body: ${http.message}`)
+      : reply(http.status, STATUS_CODES[http.status] ?? 'INVALID_OPERATION', http.message);
   }
   if (isBackendUnavailable(error)) {
     return reply(

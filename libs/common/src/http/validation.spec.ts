@@ -1,7 +1,7 @@
 import type { ArgumentMetadata } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsEmail, IsString, ValidateNested } from 'class-validator';
-import { AppValidationPipe, fieldErrors, UuidParam } from './validation';
+import { AppValidationPipe, fieldErrors, MAX_INPUT_DEPTH, unsafeInput, UuidParam } from './validation';
 
 class Recipient {
   @IsEmail()
@@ -68,6 +68,14 @@ describe(AppValidationPipe.name, () => {
     });
   });
 
+  it('rejects a __proto__ field (which the transformer would make the prototype) by name', async () => {
+    const error = await failure(
+      pipe,
+      JSON.parse('{"name":"n","payload":{"to":"a@example.com"},"__proto__":{}}'),
+    );
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', message: 'Validation failed: __proto__' });
+  });
+
   it('rejects unknown fields and names them', async () => {
     const error = await failure(pipe, { name: 'n', payload: { to: 'a@example.com', bcc: 'x' }, admin: true });
     expect(error).toMatchObject({
@@ -78,6 +86,48 @@ describe(AppValidationPipe.name, () => {
       },
     });
     expect((error as Error).message).toMatch(/admin/);
+  });
+});
+
+describe(unsafeInput.name, () => {
+  const nested = (depth: number) => {
+    let value: unknown = 1;
+    for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { a: value };
+    return value;
+  };
+
+  it('accepts ordinary input, nesting up to the limit included', () => {
+    expect(unsafeInput({ name: 'Ada 🦄', rows: [{ a: 1 }], deep: nested(MAX_INPUT_DEPTH) })).toEqual({});
+  });
+
+  it('names the top-level field that nests too deep, at any depth, without recursion', () => {
+    expect(unsafeInput({ ok: 1, 'a.b': nested(MAX_INPUT_DEPTH + 1) })).toEqual({
+      'a.b': [`a.b must not nest deeper than ${MAX_INPUT_DEPTH} levels`],
+    });
+    expect(Object.keys(unsafeInput({ payload: nested(200_000) }))).toEqual(['payload']);
+  });
+
+  it('names keys the transformer would drop or turn into the prototype, wherever they are', () => {
+    const errors = unsafeInput(
+      JSON.parse(
+        '{"__proto__":{"x":1},"payload":{"constructor":{"a":{}},"rows":[{"toString":1,"prototype":2}]}}',
+      ),
+    );
+    expect({ ...errors }).toEqual({
+      ['__proto__']: ['property __proto__ should not exist'],
+      'payload.constructor': ['property constructor should not exist'],
+      'payload.rows.0.toString': ['property toString should not exist'],
+      'payload.rows.0.prototype': ['property prototype should not exist'],
+    });
+  });
+
+  it('names strings PostgreSQL cannot hold: U+0000 and lone surrogates', () => {
+    expect(Object.keys(unsafeInput({ a: 'x\u0000y', b: ['\ud800'], c: 'x\udfff', ok: '🦄' }))).toEqual(
+      expect.arrayContaining(['a', 'b.0', 'c']),
+    );
+    expect(Object.keys(unsafeInput({ a: 'x\u0000y', b: ['\ud800'], c: 'x\udfff', ok: '🦄' }))).toHaveLength(
+      3,
+    );
   });
 });
 
