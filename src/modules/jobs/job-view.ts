@@ -15,7 +15,7 @@ export function toJobView(job: JobEntity): JobView {
     priority: job.priority,
     payload: job.payload,
     result: job.result ?? null,
-    error: job.error,
+    error: job.error ?? null,
     progress: job.progress,
     attempts: job.attempts,
     maxRetries: job.maxRetries,

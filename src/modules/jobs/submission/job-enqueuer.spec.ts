@@ -12,17 +12,16 @@ import { JobEnqueuer } from './job-enqueuer';
 describe(JobEnqueuer.name, () => {
   const at = new Date('2030-01-01T00:00:00Z');
   let seq = 0;
-  const tx = {
-    create: jest.fn((_entity: unknown, draft: JobDraft) => ({ ...draft })),
-    save: jest.fn((rows: JobDraft[]) =>
-      Promise.resolve(rows.map((row) => ({ ...row, id: `j${++seq}`, createdAt: at, updatedAt: at }))),
-    ),
+  // Like TypeORM's insert(): one statement, generated columns written back into the entities.
+  const repository = {
+    create: jest.fn((draft: JobDraft) => ({ ...draft })),
+    insert: jest.fn((rows: (JobDraft & Partial<JobEntity>)[]) => {
+      for (const row of rows) Object.assign(row, { id: `j${++seq}`, createdAt: at, updatedAt: at });
+      return Promise.resolve({});
+    }),
+    delete: jest.fn(),
   };
-  const repository = { delete: jest.fn() };
-  const db = {
-    transaction: jest.fn((work: (manager: typeof tx) => Promise<unknown>) => work(tx)),
-    getRepository: jest.fn(() => repository),
-  };
+  const db = { getRepository: jest.fn(() => repository) };
   const queue = { add: jest.fn(), addBulk: jest.fn() };
   const events = { publish: jest.fn() };
   const sut = new JobEnqueuer(fake<DataSource>(db), fake<Queue>(queue), fake<EventBus>(events));
@@ -47,9 +46,10 @@ describe(JobEnqueuer.name, () => {
     repository.delete.mockResolvedValue({ affected: 1 });
   });
 
-  it('inserts in one transaction and queues a single job with add under its id', async () => {
+  it('inserts in one statement and queues a single job with add under its id', async () => {
     const [job] = await sut.submit([draft()], 'api');
-    expect(tx.create).toHaveBeenCalledWith(JobEntity, draft());
+    expect(repository.create).toHaveBeenCalledWith(draft());
+    expect(repository.insert).toHaveBeenCalledTimes(1);
     expect(job).toMatchObject({ id: 'j1', type: 'sleep' });
     expect(queue.add).toHaveBeenCalledWith(RUN_JOB, { jobId: 'j1' }, runJobOptions(job));
     expect(queue.addBulk).not.toHaveBeenCalled();
@@ -60,7 +60,7 @@ describe(JobEnqueuer.name, () => {
 
   it('queues many jobs with one addBulk and publishes one event each', async () => {
     const jobs = await sut.submit([draft('a'), draft('b')], 'batch');
-    expect(db.transaction).toHaveBeenCalledTimes(1);
+    expect(repository.insert).toHaveBeenCalledTimes(1);
     expect(queue.add).not.toHaveBeenCalled();
     expect(queue.addBulk).toHaveBeenCalledWith(
       jobs.map((job) => ({ name: RUN_JOB, data: { jobId: job.id }, opts: runJobOptions(job) })),

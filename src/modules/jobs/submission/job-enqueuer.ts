@@ -4,6 +4,7 @@ import { EventBus } from '@nestjs/cqrs';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { DataSource, In } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppError } from '@app/common/errors/app-error';
 import { isBackendUnavailable } from '@app/common/http/error-response';
 import { JobEntity } from '../entities/job.entity';
@@ -28,9 +29,10 @@ export class JobEnqueuer {
   ) {}
 
   async submit(drafts: JobDraft[], via: 'api' | 'batch'): Promise<JobEntity[]> {
-    const jobs = await this.db.transaction((tx) =>
-      tx.save(drafts.map((draft) => tx.create(JobEntity, draft))),
-    );
+    // One multi-row INSERT: atomic by itself (all rows or none), one round trip, ids and defaults returned.
+    const repository = this.db.getRepository(JobEntity);
+    const jobs = drafts.map((draft) => repository.create(draft));
+    await repository.insert(jobs as QueryDeepPartialEntity<JobEntity>[]);
     try {
       await this.enqueue(jobs);
     } catch (error) {
