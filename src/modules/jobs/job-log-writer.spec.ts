@@ -5,16 +5,16 @@ import type { JobLogEntity } from './entities/job-log.entity';
 import { JobLogWriter } from './job-log-writer';
 
 describe(JobLogWriter.name, () => {
-  /** Each insert waits until the test settles it. */
-  let pending: { row: Partial<JobLogEntity>; resolve: () => void; reject: (e: Error) => void }[];
+  type Row = Pick<JobLogEntity, 'jobId' | 'level' | 'message'>;
+  /** Each INSERT waits until the test settles it. */
+  let pending: { rows: Row[]; resolve: () => void; reject: (e: Error) => void }[];
   const logs = {
     insert: jest.fn(
-      (row: Partial<JobLogEntity>) =>
-        new Promise<void>((resolve, reject) => pending.push({ row, resolve, reject })),
+      (rows: Row[]) => new Promise<void>((resolve, reject) => pending.push({ rows, resolve, reject })),
     ),
   };
-  const sut = new JobLogWriter(fake<Repository<JobLogEntity>>(logs));
-  const inserted = () => logs.insert.mock.calls.map(([row]) => `${row.jobId}:${row.message}`);
+  let sut: JobLogWriter;
+  const batches = () => logs.insert.mock.calls.map(([rows]) => rows.map((r) => `${r.jobId}:${r.message}`));
   const tick = () => new Promise((resolve) => setImmediate(resolve));
 
   beforeAll(() => jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined));
@@ -22,61 +22,87 @@ describe(JobLogWriter.name, () => {
   beforeEach(() => {
     pending = [];
     logs.insert.mockClear();
+    sut = new JobLogWriter(fake<Repository<JobLogEntity>>(logs));
   });
 
-  it('inserts the lines of one job one after another, other jobs alongside', async () => {
-    void sut.append('a', 'info', 'a1');
-    void sut.append('a', 'warn', 'a2');
-    void sut.append('b', 'info', 'b1');
-    const third = sut.append('a', 'error', 'a3');
+  it('writes lines appended together in one INSERT, in order', async () => {
+    const done = [
+      sut.append('a', 'info', 'a1'),
+      sut.append('b', 'warn', 'b1'),
+      sut.append('a', 'error', 'a2'),
+    ];
     await tick();
-    expect(inserted()).toEqual(['a:a1', 'b:b1']);
-    pending[1].resolve(); // b1 before a1: does not let a2 jump ahead
-    await tick();
-    expect(inserted()).toEqual(['a:a1', 'b:b1']);
+    expect(batches()).toEqual([['a:a1', 'b:b1', 'a:a2']]);
+    expect(logs.insert.mock.calls[0][0][1]).toEqual({ jobId: 'b', level: 'warn', message: 'b1' });
     pending[0].resolve();
+    await Promise.all(done);
+  });
+
+  it('batches lines appended during a write into the next one, never two writes at once', async () => {
+    const first = sut.append('a', 'info', '1');
     await tick();
-    expect(inserted()).toEqual(['a:a1', 'b:b1', 'a:a2']);
-    expect(logs.insert).toHaveBeenLastCalledWith({ jobId: 'a', level: 'warn', message: 'a2' });
-    pending[2].resolve();
+    const second = sut.append('a', 'info', '2');
+    const third = sut.append('b', 'info', '3');
     await tick();
-    pending[3].resolve();
-    await third;
-    expect(inserted()).toEqual(['a:a1', 'b:b1', 'a:a2', 'a:a3']);
+    expect(batches()).toEqual([['a:1']]); // the second batch waits for the first write
+    let secondDone = false;
+    void second.then(() => (secondDone = true));
+    pending[0].resolve();
+    await first;
+    await tick();
+    expect(batches()).toEqual([['a:1'], ['a:2', 'b:3']]);
+    expect(secondDone).toBe(false);
+    pending[1].resolve();
+    await Promise.all([second, third]);
   });
 
   it('flush waits for every line appended so far', async () => {
     void sut.append('a', 'info', '1');
-    void sut.append('a', 'info', '2');
     let flushed = false;
     const flush = sut.flush('a').then(() => (flushed = true));
     await tick();
-    pending[0].resolve();
-    await tick();
     expect(flushed).toBe(false);
-    pending[1].resolve();
+    pending[0].resolve();
     await flush;
     expect(flushed).toBe(true);
     await expect(sut.flush('nothing-written')).resolves.toBeUndefined();
   });
 
-  it('a failed insert neither rejects append nor blocks later lines', async () => {
-    const first = sut.append('a', 'info', '1');
-    const second = sut.append('a', 'info', '2');
+  it('logs a failed write without rejecting, and later lines still go', async () => {
+    const failed = sut.append('a', 'info', 'lost');
     await tick();
-    pending[0].reject(new Error('db down'));
-    await expect(first).resolves.toBeUndefined();
+    pending[0].reject(new Error('database down'));
+    await expect(failed).resolves.toBeUndefined();
+    const later = sut.append('a', 'info', 'kept');
     await tick();
-    expect(inserted()).toEqual(['a:1', 'a:2']);
     pending[1].resolve();
-    await expect(second).resolves.toBeUndefined();
+    await later;
+    expect(batches()).toEqual([['a:lost'], ['a:kept']]);
   });
 
-  it('keeps at most 10 000 characters of a line', async () => {
-    const line = sut.append('a', 'info', 'x'.repeat(20_000));
+  it('cuts a line to 10,000 characters and splits very large batches', async () => {
+    const lines = Array.from({ length: 5001 }, (_, i) =>
+      sut.append('a', 'info', i === 0 ? 'x'.repeat(20_000) : `${i}`),
+    );
     await tick();
+    expect(logs.insert.mock.calls[0][0]).toHaveLength(5000);
+    expect(logs.insert.mock.calls[0][0][0].message).toHaveLength(10_000);
     pending[0].resolve();
-    await line;
-    expect(logs.insert.mock.calls[0][0].message).toHaveLength(10_000);
+    await tick();
+    expect(logs.insert.mock.calls[1][0]).toHaveLength(1);
+    pending[1].resolve();
+    await Promise.all(lines);
+  });
+
+  it('drain writes lines appended while the previous batch was written', async () => {
+    void sut.append('a', 'info', '1');
+    await tick();
+    const drained = sut.drain();
+    void sut.append('a', 'info', '2');
+    pending[0].resolve();
+    await tick();
+    pending[1].resolve();
+    await drained;
+    expect(batches()).toEqual([['a:1'], ['a:2']]);
   });
 });

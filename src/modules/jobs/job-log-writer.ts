@@ -4,44 +4,64 @@ import { Repository } from 'typeorm';
 import { JobLogEntity } from './entities/job-log.entity';
 import type { LogLevel } from './job-status';
 
+type Line = Pick<JobLogEntity, 'jobId' | 'level' | 'message'>;
+
+/** Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement (3 per line here). */
+const MAX_ROWS = 5000;
+const MAX_MESSAGE = 10_000;
+
 /**
- * Appends job log lines in the order they were written: lines of one job are inserted one after another
- * (a chain per job), lines of different jobs concurrently. A failed insert is logged, never thrown: the
- * job log must not fail a job.
+ * Job log lines, written in batches: lines appended while a write is in flight go together in the next
+ * multi-row INSERT, one write at a time, so every line keeps its place (the `seq` column follows the order
+ * of appends) and a busy worker pays one round trip per batch rather than per line. A failed write is
+ * logged, never thrown: the job log must not fail a job.
  */
 @Injectable()
 export class JobLogWriter {
   private readonly logger = new Logger(JobLogWriter.name);
-  private readonly chains = new Map<string, Promise<void>>();
-
-  append(jobId: string, level: LogLevel, message: string): Promise<void> {
-    const previous = this.chains.get(jobId) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.logs.insert({ jobId, level, message: message.slice(0, 10_000) }))
-      .then(
-        () => undefined,
-        (error: unknown) => this.logger.warn({ err: error, jobId }, 'Could not write a job log line'),
-      );
-    this.chains.set(jobId, next);
-    void next.then(() => {
-      if (this.chains.get(jobId) === next) this.chains.delete(jobId);
-    });
-    return next;
-  }
-
-  /** Resolves once every line appended so far for the job is written. */
-  flush(jobId: string): Promise<void> {
-    return this.chains.get(jobId) ?? Promise.resolve();
-  }
-
-  /**
-   * Shutdown: resolves once the lines of every job are written, including lines that writing others adds
-   * (a status change's event may append a second line after its first). Bounded, so a handler that keeps
-   * logging cannot hold the process up.
-   */
-  async drain(rounds = 10): Promise<void> {
-    for (let i = 0; i < rounds && this.chains.size > 0; i++) await Promise.all(this.chains.values());
-  }
+  private buffer: Line[] = [];
+  /** The last write queued (in flight or waiting for the one before it). */
+  private tail: Promise<void> = Promise.resolve();
+  /** The write that will take lines appended now, if it has not started yet. */
+  private next?: Promise<void>;
 
   constructor(@InjectRepository(JobLogEntity) private readonly logs: Repository<JobLogEntity>) {}
+
+  /** Resolves once the line is written (or its write failed and was logged). */
+  append(jobId: string, level: LogLevel, message: string): Promise<void> {
+    this.buffer.push({ jobId, level, message: message.slice(0, MAX_MESSAGE) });
+    if (!this.next) {
+      this.next = this.tail.then(() => {
+        this.next = undefined;
+        return this.write(this.buffer.splice(0));
+      });
+      this.tail = this.next;
+    }
+    return this.next;
+  }
+
+  /** Resolves once every line appended so far (for any job) is written. */
+  flush(_jobId?: string): Promise<void> {
+    return this.tail;
+  }
+
+  /** Shutdown: waits until lines appended by event handlers while writing are written too (bounded). */
+  async drain(rounds = 10): Promise<void> {
+    for (let i = 0; i < rounds && (this.buffer.length > 0 || this.next); i++) await this.tail;
+    await this.tail;
+  }
+
+  private async write(lines: Line[]) {
+    for (let start = 0; start < lines.length; start += MAX_ROWS) {
+      const rows = lines.slice(start, start + MAX_ROWS);
+      await this.logs
+        .insert(rows)
+        .catch((error: unknown) =>
+          this.logger.warn(
+            { err: error, jobIds: [...new Set(rows.map((r) => r.jobId))] },
+            'Could not write job log lines',
+          ),
+        );
+    }
+  }
 }
