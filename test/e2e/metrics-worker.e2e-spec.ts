@@ -2,7 +2,7 @@ import { createTestApp, TestApp } from '@app/testing/create-test-app';
 import { makeUser, TestUser } from '@app/testing/factories';
 import { submitJob, waitForJob } from '@app/testing/jobs';
 import { freePort, spawnApp, SpawnedApp } from '@app/testing/spawn-app';
-import { eventually } from '../webhook-receiver';
+import { pollUntil } from '@app/testing/eventually';
 
 /**
  * A worker process has no HTTP API, so it serves its own metrics on METRICS_PORT. Here a real worker child
@@ -55,7 +55,7 @@ describe('Worker metrics (e2e)', () => {
     const job = await submitJob(t, user.apiKey, { type: 'sleep', payload: { delayMs: 20 } });
     expect((await waitForJob(t, user.apiKey, job.id)).status).toBe('DONE');
 
-    const text = await eventually(scrapeWorker, (body) =>
+    const text = await pollUntil(scrapeWorker, (body) =>
       body.includes('conveyor_jobs_finished_total{type="sleep",status="DONE"} 1'),
     );
     expect(text).toMatch(/^conveyor_job_duration_seconds_count\{type="sleep"\} 1$/m);

@@ -3,7 +3,8 @@ import { createTestApp, TestApp } from '@app/testing/create-test-app';
 import { makeUser, TestUser } from '@app/testing/factories';
 import { submitJob, waitForJob } from '@app/testing/jobs';
 import { MetricsModule } from '../../src/modules/metrics/metrics.module';
-import { eventually, WebhookReceiver } from '../webhook-receiver';
+import { WebhookReceiver } from '@app/testing/webhook-receiver';
+import { pollUntil } from '@app/testing/eventually';
 
 interface Sample {
   name: string;
@@ -83,7 +84,7 @@ describe('Metrics (e2e)', () => {
     await receiver.waitFor('/hook', 2);
 
     // Events reach the metrics just after the row changes: wait for the last ones, then compare exactly.
-    const { samples } = await eventually(scrape, ({ samples: s }) => {
+    const { samples } = await pollUntil(scrape, ({ samples: s }) => {
       const hooks = valueOf(s, 'conveyor_webhook_deliveries_total', { outcome: 'success' });
       const finished = valueOf(s, 'conveyor_jobs_finished_total', { type: 'sleep', status: 'DONE' });
       return hooks === 1 && finished === 3;

@@ -2,7 +2,8 @@ import { DataSource } from 'typeorm';
 import { createTestApp, TestApp } from '@app/testing/create-test-app';
 import { makeUser, TestUser } from '@app/testing/factories';
 import { jobLogs, submitJob, waitForJob } from '@app/testing/jobs';
-import { eventually, WebhookReceiver, webhookLogs } from '../webhook-receiver';
+import { WebhookReceiver, webhookLogs } from '@app/testing/webhook-receiver';
+import { pollUntil } from '@app/testing/eventually';
 
 /**
  * With ALLOW_PRIVATE_NETWORK_TARGETS=false (its own file: the environment is read once per module registry),
@@ -75,7 +76,7 @@ describe('Webhooks to private targets (e2e)', () => {
     expect(updated).toBe(1);
 
     // The final log line is written only when the delivery gives up: after it, nothing is retried.
-    const lines = await eventually(
+    const lines = await pollUntil(
       async () => (await jobLogs(t, user.apiKey, job.id)).map((line) => line.message),
       (all) => all.some((m) => m.includes('not delivered')),
     );

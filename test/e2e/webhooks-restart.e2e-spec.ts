@@ -5,13 +5,8 @@ import { makeUser, TestUser } from '@app/testing/factories';
 import { submitJob } from '@app/testing/jobs';
 import { spawnApp, SpawnedApp } from '@app/testing/spawn-app';
 import { WEBHOOKS_QUEUE } from '../../src/modules/webhooks/webhooks.queue';
-import {
-  eventually,
-  verifyByHand,
-  verifyWithLibrary,
-  WebhookReceiver,
-  webhookLogs,
-} from '../webhook-receiver';
+import { verifyByHand, verifyWithLibrary, WebhookReceiver, webhookLogs } from '@app/testing/webhook-receiver';
+import { pollUntil } from '@app/testing/eventually';
 
 /**
  * A delivery waiting for its retry lives in Redis, not in a worker: the API runs in-process
@@ -59,13 +54,13 @@ describe('Webhooks across a worker restart (e2e)', () => {
       webhookUrl: `${receiver.url}/hook`,
     });
 
-    const [failed] = await eventually(
+    const [failed] = await pollUntil(
       () => webhookLogs(t, user.apiKey, job.id),
       (rows) => rows.length > 0,
     );
     expect(failed).toMatchObject({ attempt: 1, success: false, statusCode: 500 });
     // Kill it once the attempt is settled in Redis (waiting for its retry), not mid-attempt.
-    await eventually(
+    await pollUntil(
       async () => (await deliveries.getJob(failed.deliveryId))?.getState(),
       (state) => state === 'delayed',
     );
@@ -73,7 +68,7 @@ describe('Webhooks across a worker restart (e2e)', () => {
 
     answer = 200;
     await startWorker();
-    const logs = await eventually(
+    const logs = await pollUntil(
       () => webhookLogs(t, user.apiKey, job.id),
       (rows) => rows.length >= 2,
       30_000,

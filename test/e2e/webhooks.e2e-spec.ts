@@ -4,7 +4,6 @@ import { makeUser, TestUser } from '@app/testing/factories';
 import { jobLogs, submitJob, waitForJob } from '@app/testing/jobs';
 import { freePort } from '@app/testing/spawn-app';
 import {
-  eventually,
   ReceivedHook,
   UUID,
   verifyByHand,
@@ -12,7 +11,8 @@ import {
   verifyWithLibrary,
   WebhookReceiver,
   webhookLogs,
-} from '../webhook-receiver';
+} from '@app/testing/webhook-receiver';
+import { pollUntil } from '@app/testing/eventually';
 
 /**
  * Webhook deliveries on the real app: the BullMQ workers run in-process (PROCESS_ROLE=all) and POST to a
@@ -105,7 +105,7 @@ describe('Webhooks (e2e)', () => {
       expect(verifyConveyorSignature(user.webhookSecret, tampered)).toBe(false);
       expect(() => verifyWithLibrary(user.webhookSecret, tampered)).toThrow();
 
-      const logs = await eventually(
+      const logs = await pollUntil(
         () => webhookLogs(t, user.apiKey, job.id),
         (rows) => rows.length > 0,
       );
@@ -150,7 +150,7 @@ describe('Webhooks (e2e)', () => {
       });
       expect(verifyByHand(user.webhookSecret, hook)).toBe(true);
       expect(verifyWithLibrary(user.webhookSecret, hook)).toMatchObject({ status: 'FAILED' });
-      const [log] = await eventually(
+      const [log] = await pollUntil(
         () => webhookLogs(t, user.apiKey, job.id),
         (rows) => rows.length > 0,
       );
@@ -176,7 +176,7 @@ describe('Webhooks (e2e)', () => {
       });
       expect(verifyByHand(user.webhookSecret, hook)).toBe(true);
       expect(verifyWithLibrary(user.webhookSecret, hook)).toMatchObject({ status: 'CANCELLED' });
-      const [log] = await eventually(
+      const [log] = await pollUntil(
         () => webhookLogs(t, user.apiKey, job.id),
         (rows) => rows.length > 0,
       );
@@ -203,7 +203,7 @@ describe('Webhooks (e2e)', () => {
         expect(verifyWithLibrary(user.webhookSecret, hook)).toEqual(JSON.parse(first.body));
       }
 
-      const logs = await eventually(
+      const logs = await pollUntil(
         () => webhookLogs(t, user.apiKey, job.id),
         (rows) => rows.length >= 2,
       );
@@ -224,7 +224,7 @@ describe('Webhooks (e2e)', () => {
         expect.objectContaining({ ...common, attempt: 2, success: true, statusCode: 200, error: null }),
       ]);
 
-      const lines = await eventually(
+      const lines = await pollUntil(
         () => messages(job.id),
         (all) => all.some((m) => m.startsWith('Webhook job.done attempt 2')),
       );
@@ -243,7 +243,7 @@ describe('Webhooks (e2e)', () => {
         webhookUrl: url,
       });
 
-      const lines = await eventually(
+      const lines = await pollUntil(
         () => messages(job.id),
         (all) => all.some((m) => m.includes('not delivered')),
         20_000,
@@ -314,7 +314,7 @@ describe('Webhooks (e2e)', () => {
       const path = newPath('redeliver');
       const job = await submitJob(t, user.apiKey, sleepJob(path));
       const [first] = await receiver.waitFor(path);
-      await eventually(
+      await pollUntil(
         () => webhookLogs(t, user.apiKey, job.id),
         (rows) => rows.length === 1,
       );
@@ -332,7 +332,7 @@ describe('Webhooks (e2e)', () => {
       expect(verifyByHand(user.webhookSecret, second)).toBe(true);
       expect(verifyWithLibrary(user.webhookSecret, second)).toEqual(JSON.parse(first.body));
 
-      const logs = await eventually(
+      const logs = await pollUntil(
         () => webhookLogs(t, user.apiKey, job.id),
         (rows) => rows.length === 2,
       );
