@@ -14,7 +14,17 @@ export function dataSourceOptions(env: Pick<Env, 'DATABASE_URL'>): DataSourceOpt
     migrationsTableName: 'migrations',
     synchronize: false,
     uuidExtension: 'pgcrypto', // gen_random_uuid(), built into PostgreSQL 13+
-    extra: { max: 20, connectionTimeoutMillis: 5000 },
+    extra: {
+      max: 20,
+      connectionTimeoutMillis: 5000,
+      // pg-pool drops its own 'error' listener when it hands a client out, and TypeORM attaches one only a
+      // microtask later: a connection terminated in that gap (its FATAL parsed in the same chunk as the
+      // ReadyForQuery) emitted 'error' with no listener and crashed the process. The pool and TypeORM still
+      // handle the error (the client is discarded); this listener only keeps it from being unhandled.
+      onConnect: (client: { on: (event: 'error', listener: () => void) => unknown }) => {
+        client.on('error', () => undefined);
+      },
+    },
   };
 }
 

@@ -107,7 +107,8 @@ export class JobReconciler {
     for (const job of processing) {
       // A live entry (active, or back in wait after a stall) is BullMQ's to recover.
       if (!GONE.has(await this.state(job.id))) continue;
-      if (job.attempts < job.maxRetries + 1) {
+      // A lost attempt is like a stalled one: it gets one more run even when no retries are left.
+      if (job.attempts <= job.maxRetries + 1) {
         const reset = await this.store.update(
           job.id,
           `status = 'PROCESSING' AND attempts = :attempts`,

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -22,6 +22,8 @@ type Changes = Record<string, unknown>;
  */
 @Injectable()
 export class JobStore {
+  private readonly logger = new Logger(JobStore.name);
+
   constructor(
     @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
     private readonly cache: JobCache,
@@ -150,8 +152,21 @@ export class JobStore {
       .execute();
     const row = (result.raw as Record<string, unknown>[])[0];
     if (!row) return undefined;
-    if (!manager) await this.cache.invalidate(id);
+    if (!manager) await this.invalidate(id);
     return this.fromRow(row);
+  }
+
+  /**
+   * The change is committed: its event must go out even if Redis is unreachable right now, so a failed
+   * invalidation is retried in the background instead of failing the transition.
+   */
+  private async invalidate(id: string) {
+    try {
+      await this.cache.invalidate(id);
+    } catch (error) {
+      this.logger.warn({ err: error, jobId: id }, 'Cache not invalidated; retrying in the background');
+      setTimeout(() => void this.cache.invalidate(id).catch(() => undefined), 1000).unref();
+    }
   }
 
   /** A raw `jobs` row (snake_case) as an entity. */

@@ -19,7 +19,6 @@ import {
   ApiExtraModels,
   ApiHeader,
   ApiOperation,
-  ApiProduces,
   ApiResponse,
   ApiSecurity,
   ApiTags,
@@ -51,6 +50,15 @@ import { ListJobsQuery } from './queries/list-jobs/list-jobs.query';
 import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.guard';
 
 const JobId = () => Param('id', new UuidParam('JOB_NOT_FOUND', 'Job not found'));
+/** What the job types store (octet-stream when a stored file has no type). */
+const ARTIFACT_TYPES = [
+  'application/pdf',
+  'text/csv',
+  'image/png',
+  'image/jpeg',
+  'image/webp',
+  'application/octet-stream',
+];
 const RATE_LIMIT_HEADERS = {
   'X-RateLimit-Limit': { description: 'Submissions allowed per minute', schema: { type: 'integer' } },
   'X-RateLimit-Remaining': { description: 'Submissions left in this minute', schema: { type: 'integer' } },
@@ -194,11 +202,13 @@ export class JobsController {
     summary: 'The file the job produced (PDF, CSV, image)',
     description: 'Streamed with its content type; 404 when the job has none.',
   })
-  @ApiProduces('application/pdf', 'text/csv', 'image/png', 'image/jpeg', 'image/webp', 'application/json')
   @ApiResponse({
     status: 200,
     description: 'The file',
-    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    // Only the file has these types: errors stay JSON (so no @ApiProduces, which would apply to them too).
+    content: Object.fromEntries(
+      ARTIFACT_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+    ),
   })
   @ApiErrors(401, 404, 503)
   async artifact(@CurrentUser() user: AuthUser, @JobId() id: string) {

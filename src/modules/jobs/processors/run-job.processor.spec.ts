@@ -195,6 +195,54 @@ describe(RunJobProcessor.name, () => {
     ]);
   });
 
+  describe('on shutdown (onModuleDestroy, before the EventBus drops its handlers)', () => {
+    const shuttingDown = (jobsFinished: Promise<void>) => {
+      const worker = {
+        isRunning: jest.fn(() => true),
+        pause: jest.fn(() => jobsFinished),
+        close: jest.fn((_force?: boolean) => Promise.resolve()),
+      };
+      const drain = jest.fn(() => Promise.resolve());
+      const processor = new RunJobProcessor(
+        fake<JobStore>(store),
+        fake<JobHandlerRegistry>(registry),
+        cancellation,
+        fake<ArtifactStore>(artifacts),
+        fake<JobLogWriter>({ ...logs, drain }),
+      );
+      Object.assign(processor, { _worker: worker, registered: true, shutdownGraceMs: 30 });
+      return { processor, worker, drain };
+    };
+
+    it('lets running jobs finish, then closes the worker and writes their pending log lines', async () => {
+      const { processor, worker, drain } = shuttingDown(Promise.resolve());
+      await processor.onModuleDestroy();
+      expect(worker.pause).toHaveBeenCalled();
+      expect(worker.close).toHaveBeenCalledWith(false);
+      expect(drain.mock.invocationCallOrder[0]).toBeGreaterThan(worker.close.mock.invocationCallOrder[0]);
+      expect(Logger.prototype.warn).not.toHaveBeenCalled();
+    });
+
+    it('past the grace period closes without waiting for the jobs (a plain close() would wait)', async () => {
+      const { processor, worker, drain } = shuttingDown(never());
+      await processor.onModuleDestroy();
+      expect(worker.close).toHaveBeenCalledTimes(1);
+      expect(worker.close).toHaveBeenCalledWith(true);
+      expect(drain).toHaveBeenCalled();
+      expect(Logger.prototype.warn).toHaveBeenCalledWith(
+        'Jobs still running after 30 ms: leaving them to another worker',
+      );
+    });
+
+    it('does nothing in a process that runs no jobs', async () => {
+      const { processor, worker } = shuttingDown(Promise.resolve());
+      processor.registered = false;
+      await processor.onModuleDestroy();
+      expect(worker.pause).not.toHaveBeenCalled();
+      expect(worker.close).not.toHaveBeenCalled();
+    });
+  });
+
   it('a progress write that fails does not fail the job', async () => {
     store.progress.mockRejectedValue(new Error('db down'));
     run.mockImplementation((_payload, context) => {
