@@ -7,7 +7,9 @@ import { WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 /** Retention: the deliveries of purged jobs go with them. */
 @EventsHandler(JobsPurgedEvent)
 export class PurgeDeliveriesHandler implements IEventHandler<JobsPurgedEvent> {
-  constructor(@InjectRepository(WebhookDeliveryEntity) private readonly deliveries: Repository<WebhookDeliveryEntity>) {}
+  constructor(
+    @InjectRepository(WebhookDeliveryEntity) private readonly deliveries: Repository<WebhookDeliveryEntity>,
+  ) {}
 
   async handle({ jobIds }: JobsPurgedEvent) {
     await this.deliveries.delete({ jobId: In(jobIds) });
