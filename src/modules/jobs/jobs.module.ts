@@ -1,5 +1,6 @@
-import { BullModule } from '@nestjs/bullmq';
-import { Module } from '@nestjs/common';
+import { BullModule, InjectQueue } from '@nestjs/bullmq';
+import { Logger, Module, OnModuleInit } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ArtifactStore } from './artifacts/artifact-store';
@@ -72,4 +73,13 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
   ],
   exports: [JobStore, JobLogWriter, JobReconciler],
 })
-export class JobsModule {}
+export class JobsModule implements OnModuleInit {
+  private readonly logger = new Logger(JobsModule.name);
+
+  constructor(@InjectQueue(JOBS_QUEUE) private readonly queue: Queue) {}
+
+  /** BullMQ reconnects by itself; log its connection errors once each, in the structured log. */
+  onModuleInit() {
+    this.queue.on('error', (error) => this.logger.warn({ err: error }, 'Jobs queue connection error'));
+  }
+}

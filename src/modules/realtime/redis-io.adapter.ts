@@ -1,4 +1,4 @@
-import { INestApplicationContext } from '@nestjs/common';
+import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
@@ -12,6 +12,7 @@ export const socketIoKey = (queuePrefix: string) => `${queuePrefix}:socket.io`;
  * processes (through the Redis emitter) reach sockets wherever they are connected.
  */
 export class RedisIoAdapter extends IoAdapter {
+  private readonly log = new Logger(RedisIoAdapter.name);
   private readonly pub: Redis;
   private readonly sub: Redis;
 
@@ -24,6 +25,12 @@ export class RedisIoAdapter extends IoAdapter {
     super(app);
     this.pub = new Redis(redisUrl, { maxRetriesPerRequest: null });
     this.sub = this.pub.duplicate();
+    // ioredis reconnects by itself; without a listener every failed attempt is an unhandled 'error'.
+    for (const client of [this.pub, this.sub]) {
+      client.on('error', (error: Error) =>
+        this.log.warn({ err: error }, 'Socket.io Redis adapter connection error'),
+      );
+    }
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
