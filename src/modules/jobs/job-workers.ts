@@ -1,5 +1,6 @@
 import { BullRegistrar } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { CommandBus } from '@nestjs/cqrs';
 import { ConfigService } from '@nestjs/config';
 import type { Env } from '../../config/env';
@@ -15,10 +16,8 @@ import { RUN_JOB_WORKER_OPTIONS, RunJobProcessor } from './processors/run-job.pr
 const RETENTION_INTERVAL_MS = 3_600_000;
 
 @Injectable()
-export class JobWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobWorkers implements OnApplicationBootstrap {
   private readonly logger = new Logger(JobWorkers.name);
-  private reconcileTimer?: NodeJS.Timeout;
-  private retentionTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly config: ConfigService<Env, true>,
@@ -27,6 +26,7 @@ export class JobWorkers implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly cancellation: JobCancellation,
     private readonly reconciler: JobReconciler,
     private readonly commands: CommandBus,
+    private readonly scheduler: SchedulerRegistry,
   ) {}
 
   async onApplicationBootstrap() {
@@ -44,12 +44,17 @@ export class JobWorkers implements OnApplicationBootstrap, OnApplicationShutdown
     this.processor.shutdownGraceMs = this.config.get('SHUTDOWN_GRACE_MS', { infer: true });
     this.processor.registered = true;
     const every = this.config.get('RECONCILE_INTERVAL_MS', { infer: true });
-    this.reconcileTimer = setInterval(
-      () =>
-        void this.reconciler
-          .runOnce(every)
-          .catch((error: unknown) => this.logger.warn({ err: error }, 'Reconcile failed')),
-      every,
+    // Scheduled only in worker processes, at configured intervals: registered with @nestjs/schedule's
+    // registry (which clears them at shutdown) rather than declared with static @Interval decorators.
+    this.scheduler.addInterval(
+      'reconcile-jobs',
+      setInterval(
+        () =>
+          void this.reconciler
+            .runOnce(every)
+            .catch((error: unknown) => this.logger.warn({ err: error }, 'Reconcile failed')),
+        every,
+      ),
     );
     // Retention: hourly, in small batches (safe to run from several workers at once: SKIP LOCKED).
     const purge = () =>
@@ -57,13 +62,7 @@ export class JobWorkers implements OnApplicationBootstrap, OnApplicationShutdown
         .execute(new PurgeExpiredJobsCommand())
         .then(({ purged }) => purged && this.logger.log(`Retention purged ${purged} finished job(s)`))
         .catch((error: unknown) => this.logger.warn({ err: error }, 'Retention purge failed'));
-    this.retentionTimer = setInterval(purge, RETENTION_INTERVAL_MS);
-    this.retentionTimer.unref();
+    this.scheduler.addInterval('purge-expired-jobs', setInterval(purge, RETENTION_INTERVAL_MS).unref());
     this.logger.log(`Running jobs with concurrency ${worker.concurrency}`);
-  }
-
-  onApplicationShutdown() {
-    clearInterval(this.reconcileTimer);
-    clearInterval(this.retentionTimer);
   }
 }

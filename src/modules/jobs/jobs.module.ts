@@ -2,6 +2,7 @@ import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { Logger, Module, OnModuleInit } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { DiscoveryModule } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ArtifactStore } from './artifacts/artifact-store';
 import { CancelJobHandler } from './commands/cancel-job/cancel-job.handler';
@@ -37,6 +38,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
 
 @Module({
   imports: [
+    ScheduleModule.forRoot(),
     DiscoveryModule,
     TypeOrmModule.forFeature([JobEntity, JobLogEntity]),
     BullModule.registerQueue({ name: JOBS_QUEUE }),
