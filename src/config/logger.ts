@@ -27,6 +27,8 @@ export function loggerOptions(config: ConfigService<Env, true>): Params {
       genReqId: (req) => (req as Request & { id: string }).id,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       serializers: {
+        // The status is enough; response headers are repeated boilerplate.
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
           id: req.id,
           method: req.method,
