@@ -1,7 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Redis from 'ioredis';
 import { Client } from 'pg';
 import type { TestApp } from '@app/testing/create-test-app';
 import { eventually } from '@app/testing/eventually';
@@ -13,37 +11,7 @@ import { TEST_ENV } from '../test-env';
  * (the built dist, as real children) and a PostgreSQL observer that does not go through the app.
  */
 
-/** A redis-server of the test's own, without persistence: a restart loses everything it held. */
-export async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`redis-server on ${port} exited with ${child.exitCode}`);
-    const probe = new Redis(port, '127.0.0.1', {
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-    });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      await probe.ping();
-    } finally {
-      probe.disconnect();
-    }
-  }, 10_000);
-  return child;
-}
-
-export const stopRedis = (child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
+export { startRedis, stopRedis } from '@app/testing/throwaway-redis';
 
 export interface Worker extends SpawnedApp {
   /** Resolves once the process has exited and all its output has been read (unlike `exited`). */

@@ -1,44 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import Redis from 'ioredis';
+import type { ChildProcess } from 'node:child_process';
 import { createTestApp, TestApp } from '@app/testing/create-test-app';
 import { makeUser } from '@app/testing/factories';
 import { eventually } from '@app/testing/eventually';
 import { freePort } from '@app/testing/spawn-app';
+import { startRedis, stopRedis } from '@app/testing/throwaway-redis';
 import { TcpProxy } from '@app/testing/tcp-proxy';
 import { TEST_DATABASE } from '../test-env';
-
-/** A Redis of this test's own, which it can stop and start without touching the shared one. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  await eventually(async () => {
-    const probe = new Redis(port, '127.0.0.1', {
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-    });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      await probe.ping();
-    } finally {
-      probe.disconnect();
-    }
-  });
-  return child;
-}
-
-const stopRedis = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
 
 describe('Health and lost backing services (e2e)', () => {
   let t: TestApp;
