@@ -7,6 +7,8 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { AllExceptionsFilter } from '@app/common/http/all-exceptions.filter';
 import { EnvelopeInterceptor } from '@app/common/http/envelope.interceptor';
 import { toErrorResponse } from '@app/common/http/error-response';
@@ -77,9 +79,33 @@ export function configureHttpApp(app: NestExpressApplication): NestExpressApplic
       origin,
     ),
   );
+  answerParserErrorsWithTheEnvelope(app.getHttpServer());
   app.enableShutdownHooks();
   setUpSwagger(app);
   return app;
+}
+
+/**
+ * Requests Node's HTTP parser rejects (headers over 16 KiB, invalid bytes) never reach Express: without this,
+ * Node answers a bare 400/431. They get the error envelope too (no request id reached the app: one is made).
+ */
+function answerParserErrorsWithTheEnvelope(server: Server) {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const body = JSON.stringify({
+      success: false,
+      message: tooLarge ? 'Request headers are too large' : 'Malformed HTTP request',
+      code: tooLarge ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST',
+      requestId: randomUUID(),
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+  });
 }
 
 function hasBody(req: Request): boolean {

@@ -1,4 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
+import { connect } from 'node:net';
 import { DataSource } from 'typeorm';
 import { createTestApp, TestApp } from '@app/testing/create-test-app';
 import { bearer, makeUser, uniqueEmail } from '@app/testing/factories';
@@ -394,6 +395,38 @@ describe('Auth (e2e)', () => {
       const login = await t.http().post('/api/auth/login').send(TEST_ADMIN).expect(200);
       const me = await t.http().get('/api/auth/me').set(bearer(login.body.data.accessToken)).expect(200);
       expect(me.body.data).toMatchObject({ email: TEST_ADMIN.email, role: 'admin' });
+    });
+  });
+
+  describe('requests the HTTP parser rejects', () => {
+    /** A raw request over TCP: supertest and fetch refuse to send what is tested here. */
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(t.url).port), '127.0.0.1', () => socket.end(request));
+        let answer = '';
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+        socket.on('end', () => resolve(answer)).on('error', reject);
+      });
+    const envelope = (answer: string) =>
+      JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+
+    it('answers 431 with the error envelope for headers over 16 KiB', async () => {
+      const answer = await raw(
+        `GET /api/auth/me HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+      expect(envelope(answer)).toEqual({
+        success: false,
+        message: expect.any(String),
+        code: 'HEADERS_TOO_LARGE',
+        requestId: expect.any(String),
+      });
+    });
+
+    it('answers 400 with the error envelope for bytes that are not HTTP', async () => {
+      const answer = await raw('GET /api/auth/me HTTP/1.1\r\nHost: x\r\nBad Header\u0001: y\r\n\r\n');
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(envelope(answer)).toMatchObject({ success: false, code: 'MALFORMED_REQUEST' });
     });
   });
 
