@@ -11,7 +11,6 @@ import { JOBS_QUEUE } from '../jobs/jobs.queue';
 import { WEBHOOKS_QUEUE } from '../webhooks/webhooks.queue';
 import { AdminController } from './admin.controller';
 import { ReplayJobsHandler } from './commands/replay-jobs/replay-jobs.handler';
-import { JobSearch } from './job-search';
 import { GetAdminStatsHandler } from './queries/get-admin-stats/get-admin-stats.handler';
 import { ListAllJobsHandler } from './queries/list-all-jobs/list-all-jobs.handler';
 import { QUEUE_BOARD_ROUTE, queueBoardAuth } from './queue-board';
@@ -47,6 +46,6 @@ import { QUEUE_BOARD_ROUTE, queueBoardAuth } from './queue-board';
     ),
   ],
   controllers: [AdminController],
-  providers: [JobSearch, ListAllJobsHandler, GetAdminStatsHandler, ReplayJobsHandler],
+  providers: [ListAllJobsHandler, GetAdminStatsHandler, ReplayJobsHandler],
 })
 export class AdminModule {}

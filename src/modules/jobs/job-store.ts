@@ -10,7 +10,6 @@ import { JobRetryScheduledEvent } from './events/job-retry-scheduled.event';
 import { JobStartedEvent } from './events/job-started.event';
 import { JobSucceededEvent } from './events/job-succeeded.event';
 import { JobCache } from './job-cache';
-import { JobStatus } from './job-status';
 import { toJobView } from './job-view';
 
 type Changes = Record<string, unknown>;
@@ -176,9 +175,5 @@ export class JobStore {
       (job as unknown as Record<string, unknown>)[column.propertyName] = row[column.databaseName];
     }
     return job;
-  }
-
-  statusIs(job: JobEntity | undefined, ...statuses: JobStatus[]) {
-    return !!job && statuses.includes(job.status);
   }
 }

@@ -21,6 +21,7 @@ import { JobCancellation } from './job-cancellation';
 import { JobHandlerRegistry } from './job-handler-registry';
 import { JobLogWriter } from './job-log-writer';
 import { JobReconciler } from './job-reconciler';
+import { JobSearch } from './job-search';
 import { JobStore } from './job-store';
 import { JobWorkers } from './job-workers';
 import { JobsController } from './jobs.controller';
@@ -59,6 +60,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     RunJobProcessor,
     JobReconciler,
     JobWorkers,
+    JobSearch,
     SubmitJobHandler,
     SubmitJobBatchHandler,
     CancelJobHandler,
@@ -73,7 +75,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     GetJobArtifactHandler,
     AppendJobLogHandler,
   ],
-  exports: [JobStore, JobLogWriter, JobReconciler],
+  exports: [JobStore, JobLogWriter, JobReconciler, JobSearch],
 })
 export class JobsModule implements OnModuleInit {
   private readonly logger = new Logger(JobsModule.name);

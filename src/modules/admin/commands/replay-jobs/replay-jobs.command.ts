@@ -1,7 +1,7 @@
 import { Command } from '@nestjs/cqrs';
 import type { AuthUser } from '../../../auth/auth-user';
 import type { ReplayableStatus } from '../../dto/replay-jobs.dto';
-import type { JobFilter } from '../../job-filter';
+import type { JobFilter } from '../../../jobs/job-filter';
 
 export interface ReplayResult {
   matched: number;

@@ -4,7 +4,7 @@ import { AppError } from '@app/common/errors/app-error';
 import type { AuthUser } from '../../../auth/auth-user';
 import { RetryJobCommand } from '../../../jobs/commands/retry-job/retry-job.command';
 import { JobLogWriter } from '../../../jobs/job-log-writer';
-import { JobSearch } from '../../job-search';
+import { JobSearch } from '../../../jobs/job-search';
 import { ReplayJobsCommand, ReplayResult } from './replay-jobs.command';
 
 /** Re-queues run this many at a time: quick for a thousand jobs, gentle on PostgreSQL and Redis. */

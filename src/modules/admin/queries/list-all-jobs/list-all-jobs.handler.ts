@@ -1,7 +1,7 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { Paginated } from '@app/common/http/paginated';
 import { toJobView } from '../../../jobs/job-view';
-import { JobSearch } from '../../job-search';
+import { JobSearch } from '../../../jobs/job-search';
 import { ListAllJobsQuery } from './list-all-jobs.query';
 
 @QueryHandler(ListAllJobsQuery)

@@ -1,22 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { toJobView } from '../jobs/job-view';
+import { JobEntity } from './entities/job.entity';
 import { JobFilter, jobFilterWhere } from './job-filter';
 
-/** A row of the jobs table as the jobs module maps it (its entity stays its own). */
-export type JobRow = Parameters<typeof toJobView>[0];
-
 /**
- * Searches every user's jobs. The jobs module owns the table; admin reads it by name, as the global stats
- * do. No index covers created_at across users: fine for an operator's queries, not for a hot path.
+ * Searches jobs by a filter: a user's own list (userId set, served by the (user_id, [status|type,]
+ * created_at) indexes) and the admin's search across users (no index covers created_at across users:
+ * fine for an operator's queries, not for a hot path).
  */
 @Injectable()
 export class JobSearch {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** A page of matches, newest first, and the number of all matches. */
-  page(filter: JobFilter, page: number, limit: number): Promise<[JobRow[], number]> {
+  page(filter: JobFilter, page: number, limit: number): Promise<[JobEntity[], number]> {
     return this.matching(filter)
       .orderBy('job.createdAt', 'DESC')
       .addOrderBy('job.id', 'DESC')
@@ -42,6 +40,6 @@ export class JobSearch {
 
   private matching(filter: JobFilter) {
     const { where, params } = jobFilterWhere(filter);
-    return this.db.getRepository<JobRow>('jobs').createQueryBuilder('job').where(where, params);
+    return this.db.getRepository(JobEntity).createQueryBuilder('job').where(where, params);
   }
 }

@@ -1,6 +1,6 @@
-import type { JobStatus } from '../jobs/job-status';
+import type { JobStatus } from './job-status';
 
-/** What an admin narrows jobs down by, for listing and replay alike. */
+/** What jobs are narrowed down by: a user's list, the admin's listing and replay. */
 export interface JobFilter {
   userId?: string;
   status?: JobStatus;
