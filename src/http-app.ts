@@ -20,6 +20,8 @@ import { RedisIoAdapter, socketIoKey } from './modules/realtime/redis-io.adapter
 export const BODY_LIMIT = '1mb';
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** Swagger UI's page and its assets (the document itself is at /api/docs-json and /api/docs-yaml). */
+const SWAGGER_UI_ROUTE = '/api/docs';
 
 /** Everything between Express and the controllers, shared by main.ts and the e2e tests. */
 export function configureHttpApp(app: NestExpressApplication): NestExpressApplication {
@@ -40,13 +42,15 @@ export function configureHttpApp(app: NestExpressApplication): NestExpressApplic
     }
     next();
   });
-  // bull-board's page loads its scripts from its own path, and upgrade-insecure-requests would send them to
-  // https:// on a plain-HTTP deployment (the Compose stack): its pages go without that one directive.
+  // bull-board's and Swagger UI's pages load their scripts from their own paths, and
+  // upgrade-insecure-requests would send them to https:// on a plain-HTTP deployment (the Compose stack,
+  // localhost): a blank page. Those pages go without that one directive; the API keeps helmet's defaults.
   const apiHelmet = helmet();
-  const boardHelmet = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
-  const onBoard = (path: string) => path === QUEUE_BOARD_ROUTE || path.startsWith(`${QUEUE_BOARD_ROUTE}/`);
+  const pageHelmet = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  const under = (route: string, path: string) => path === route || path.startsWith(`${route}/`);
+  const onPage = (path: string) => under(QUEUE_BOARD_ROUTE, path) || under(SWAGGER_UI_ROUTE, path);
   app.use((req: Request, res: Response, next: NextFunction) =>
-    (onBoard(req.path) ? boardHelmet : apiHelmet)(req, res, next),
+    (onPage(req.path) ? pageHelmet : apiHelmet)(req, res, next),
   );
   const origin = config.get('CORS_ORIGIN', { infer: true });
   app.enableCors({
@@ -141,7 +145,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 }
 
 function setUpSwagger(app: INestApplication) {
-  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), {
+  SwaggerModule.setup(SWAGGER_UI_ROUTE, app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'api/docs-json',
     yamlDocumentUrl: 'api/docs-yaml',
     swaggerOptions: { persistAuthorization: true },

@@ -34,6 +34,29 @@ describe('OpenAPI document (e2e)', () => {
     expect(res.text).toContain('swagger-ui');
   });
 
+  it('serves Swagger UI under a CSP that lets it load over plain HTTP, and only it', async () => {
+    const page = await t.http().get('/api/docs').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    // Its scripts and styles, resolved as a browser would against http://…/api/docs.
+    const assets = [...page.text.matchAll(/<(?:script src|link [^>]*href)="([^"]+)"/g)].map(
+      (m) => new URL(m[1], `${t.url}/api/docs`).pathname,
+    );
+    expect(assets).toEqual(
+      expect.arrayContaining(['/api/docs/swagger-ui-init.js', '/api/docs/swagger-ui.css']),
+    );
+    for (const res of [page, ...(await Promise.all(assets.map((a) => t.http().get(a).expect(200))))]) {
+      const csp = res.headers['content-security-policy'];
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('upgrade-insecure-requests');
+    }
+
+    const api = await t.http().get('/health').expect(200);
+    expect(api.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+    expect(api.headers['strict-transport-security']).toBeDefined();
+    expect(api.headers['x-content-type-options']).toBe('nosniff');
+    expect(api.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
   it('declares the bearer and API-key security schemes', () => {
     expect(doc.components.securitySchemes).toMatchObject({
       bearer: { type: 'http', scheme: 'bearer' },
