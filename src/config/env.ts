@@ -91,7 +91,10 @@ export class EnvDto {
   @Max(256)
   WORKER_CONCURRENCY = 5;
 
-  /** BullMQ lock of a running job; a worker that dies is noticed after about lock + stalled interval. */
+  /**
+   * BullMQ lock of a running job or webhook delivery (both workers use it and the stalled interval below); a
+   * worker that dies is noticed after about lock + stalled interval.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(500)
