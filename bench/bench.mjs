@@ -2,7 +2,8 @@
 // this machine's PostgreSQL and Redis (own database, own Redis DB), the same workloads on bare BullMQ as the
 // baseline, a markdown table with PASS/FAIL per target, and bench/results/<timestamp>.json.
 import { fork, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +16,8 @@ const ROOT = join(import.meta.dirname, '..');
 const SOAK = process.argv.includes('--soak');
 // --quick: a tenth of the work, to check the bench itself runs (its numbers mean little).
 const SCALE = process.argv.includes('--quick') ? 0.1 : 1;
+// --profile: sample the CPU of the API and the worker (bench/cpu-profile.cjs) and write their .cpuprofile files.
+const PROFILE = process.argv.includes('--profile');
 const PG = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const REDIS = `${process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'}/12`;
 const DATABASE = 'conveyor_bench';
@@ -46,6 +49,30 @@ const round = (n, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digi
 const rssMb = (pid) => {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
   return Math.round(Number(line.split(/\s+/)[1]) / 1024);
+};
+/** CPU seconds (user + system) used so far by the processes whose command line matches. */
+const TICKS = 100; // USER_HZ on Linux
+const cpuSeconds = (match) => {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!match(pid, readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks / TICKS;
+};
+/** Where the CPU went during a phase: seconds per process group, and per 1,000 jobs. */
+const cpuMeter = (groups) => {
+  const read = () => Object.fromEntries(Object.entries(groups).map(([name, match]) => [name, cpuSeconds(match)]));
+  const before = read();
+  return (jobs) => {
+    const after = read();
+    return Object.fromEntries(Object.keys(groups).map((name) => [name, { seconds: round(after[name] - before[name]), per1000Jobs: round(((after[name] - before[name]) / jobs) * 1000, 3) }]));
+  };
 };
 const freePort = () =>
   new Promise((resolve) => {
@@ -123,7 +150,8 @@ const env = {
 };
 const children = [];
 const start = (role) => {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], { env: { ...env, PROCESS_ROLE: role }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const preload = PROFILE ? ['--require', join(import.meta.dirname, 'cpu-profile.cjs')] : [];
+  const child = spawn(process.execPath, [...preload, join(ROOT, 'dist/src/main.js')], { env: { ...env, PROCESS_ROLE: role }, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   return child;
 };
@@ -135,18 +163,43 @@ await until(async () => (await jobsQueue.getWorkersCount()) > 0, 60_000, 'the wo
 
 const db = new pg.Client({ connectionString: `${PG}/${DATABASE}` });
 await db.connect();
+// node:http with keep-alive rather than fetch: undici cost the bench process 1.3 ms of CPU per request, CPU
+// the two cores then did not have for the service being measured.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const post = (path, body, headers = {}) =>
-  fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = http.request(base + path, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        resolve({ status: res.statusCode, json: async () => JSON.parse(text), arrayBuffer: async () => undefined });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 await post('/api/auth/register', { email: 'bench@example.com', password: 'bench-password' });
 const login = await (await post('/api/auth/login', { email: 'bench@example.com', password: 'bench-password' })).json();
 const auth = { Authorization: `Bearer ${login.data.accessToken}` };
 const sleepJob = { type: 'sleep', payload: { delayMs: 0 } };
 const doneCount = async () => Number((await db.query(`SELECT count(*) FROM jobs WHERE status = 'DONE'`)).rows[0].count);
 const rss = { start: { api: rssMb(api.pid), worker: rssMb(worker.pid) } };
+const meter = () =>
+  cpuMeter({
+    api: (pid) => Number(pid) === api.pid,
+    worker: (pid) => Number(pid) === worker.pid,
+    postgres: (_pid, cmd) => cmd.startsWith('postgres'),
+    redis: (_pid, cmd) => cmd.startsWith('redis-server'),
+    bench: (pid) => Number(pid) === process.pid,
+  });
 const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, conveyor: {}, bullmq: {} };
 
 // ---------------------------------------------------------------------------------------------- Conveyor
 {
+  const cpu = meter();
   const t0 = performance.now();
   await pool(BATCH_JOBS / 100, 4, async () => {
     const res = await post('/api/jobs/batch', { jobs: Array.from({ length: 100 }, () => sleepJob) }, auth);
@@ -154,10 +207,12 @@ const results = { machine: { cpus: (await import('node:os')).cpus().length, node
   });
   await until(async () => (await doneCount()) >= BATCH_JOBS, 600_000, 'batch jobs DONE');
   results.conveyor.batchJobsPerSecond = BATCH_JOBS / ((performance.now() - t0) / 1000);
+  results.conveyor.batchCpu = cpu(BATCH_JOBS);
   console.log(`conveyor batch: ${round(results.conveyor.batchJobsPerSecond, 0)} jobs/s`);
 }
 {
   const before = await doneCount();
+  const cpu = meter();
   const t0 = performance.now();
   await pool(SINGLE_JOBS, SINGLE_CLIENTS, async () => {
     const res = await post('/api/jobs', sleepJob, auth);
@@ -166,6 +221,7 @@ const results = { machine: { cpus: (await import('node:os')).cpus().length, node
   });
   await until(async () => (await doneCount()) >= before + SINGLE_JOBS, 600_000, 'single jobs DONE');
   results.conveyor.singleJobsPerSecond = SINGLE_JOBS / ((performance.now() - t0) / 1000);
+  results.conveyor.singleCpu = cpu(SINGLE_JOBS);
   console.log(`conveyor single: ${round(results.conveyor.singleJobsPerSecond, 0)} jobs/s`);
 }
 {
@@ -177,6 +233,7 @@ const results = { machine: { cpus: (await import('node:os')).cpus().length, node
     if (job.status === 'DONE') realtime.push(Date.now() - Date.parse(job.finishedAt));
   });
   const ids = [];
+  const cpu = meter();
   const submit = await openLoop(RATE, RATE_SECONDS, async () => {
     const res = await post('/api/jobs', sleepJob, auth);
     if (res.status !== 201) throw new Error(`submit answered ${res.status}`);
@@ -184,6 +241,7 @@ const results = { machine: { cpus: (await import('node:os')).cpus().length, node
   });
   const before = ids.length;
   await until(async () => Number((await db.query(`SELECT count(*) FROM jobs WHERE id = ANY($1) AND status = 'DONE'`, [ids])).rows[0].count) >= before, 120_000, 'rate jobs DONE');
+  results.conveyor.rateCpu = cpu(before);
   await until(async () => realtime.length >= before, 30_000, 'job:updated events').catch(() => undefined);
   socket.close();
   const pickup = (await db.query(`SELECT extract(epoch FROM started_at - created_at) * 1000 AS ms FROM jobs WHERE id = ANY($1)`, [ids])).rows.map((r) => Number(r.ms));
@@ -206,6 +264,10 @@ if (SOAK) {
   const last = curve.at(-1);
   results.soak = { jobs: SOAK_JOBS, curve, growth: { api: last.api / warm.api - 1, worker: last.worker / warm.worker - 1 } };
 }
+if (PROFILE) {
+  for (const child of children) child.kill('SIGUSR2');
+  await sleep(3000); // the profiles are written from the children's event loops
+}
 for (const child of children) child.kill('SIGTERM');
 await db.end();
 
@@ -224,6 +286,7 @@ await db.end();
   await until(async () => (await completed()) >= BATCH_JOBS + SINGLE_JOBS, 600_000, 'bare single');
   results.bullmq.singleJobsPerSecond = SINGLE_JOBS / ((performance.now() - t0) / 1000);
   const ids = [];
+  const cpu = meter();
   const submit = await openLoop(RATE, RATE_SECONDS, async () => ids.push((await bare.add('noop', {})).id));
   await until(async () => (await completed()) >= BATCH_JOBS + SINGLE_JOBS + ids.length, 120_000, 'bare rate');
   const jobs = await Promise.all(ids.map((id) => bare.getJob(id)));
@@ -260,9 +323,16 @@ const table = [
   '|---|---|---|---|---|---|',
   ...rows.map((r) => `| ${r.join(' | ')} |`),
 ].join('\n');
-console.log(`\nConveyor benchmark — ${results.machine.cpus} CPUs, Node ${results.machine.node}, worker concurrency ${CONCURRENCY}\n\n${table}\n`);
+const phases = [['batch', c.batchCpu], ['single POST', c.singleCpu], ['500/s open loop', c.rateCpu]];
+const groups = Object.keys(c.batchCpu);
+const cpuTable = [
+  `| CPU ms per job | ${groups.join(' | ')} |`,
+  `|---|${groups.map(() => '---').join('|')}|`,
+  ...phases.map(([name, cpu]) => `| ${name} | ${groups.map((g) => cpu[g].per1000Jobs).join(' | ')} |`),
+].join('\n');
+console.log(`\nConveyor benchmark — ${results.machine.cpus} CPUs, Node ${results.machine.node}, worker concurrency ${CONCURRENCY}\n\n${table}\n\n${cpuTable}\n`);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 const file = join(import.meta.dirname, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ ...results, rss, targets: TARGETS, table }, null, 2));
+writeFileSync(file, JSON.stringify({ ...results, rss, targets: TARGETS, table, cpuTable }, null, 2));
 console.log(`written ${file}`);
 process.exit(0);

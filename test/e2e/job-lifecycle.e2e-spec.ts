@@ -388,18 +388,33 @@ describe('Job lifecycle (e2e)', () => {
       await waitForJob(t, key, job.id, (j) => j.status === 'PROCESSING');
       await logsWith(job.id, /^Attempt 1 of 1 started/);
 
-      // Job log writes stall, as on a busy database: the cancelled attempt flushes its log lines before it
-      // lets go of its queue entry, so that entry is still active when the retry comes in. The stall lasts
-      // until the retry is answered, or 2 s at most (for a server that waits for the old attempt to end).
+      // The cancelled attempt's last log write stalls, as on a busy database: the attempt writes that line
+      // before it lets go of its queue entry, so that entry is still active when the retry comes in. A
+      // trigger holds exactly that write (this job's "stopped" line) on an advisory lock the test holds until
+      // the retry is answered, or 2 s at most (for a server that waits for the old attempt to end).
+      const LOCK = 4242;
       const stall = db.createQueryRunner();
       await stall.connect();
-      await stall.startTransaction();
+      await stall.query(`
+        CREATE FUNCTION stall_stopped_line() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.job_id = '${job.id}' AND NEW.message LIKE 'Attempt % stopped%' THEN
+            PERFORM pg_advisory_xact_lock(${LOCK});
+          END IF;
+          RETURN NEW;
+        END $$`);
+      await stall.query(
+        `CREATE TRIGGER stall_stopped_line BEFORE INSERT ON job_logs FOR EACH ROW EXECUTE FUNCTION stall_stopped_line()`,
+      );
+      await stall.query('SELECT pg_advisory_lock($1)', [LOCK]);
       const endStall = async () => {
-        if (stall.isTransactionActive) await stall.rollbackTransaction();
-        if (!stall.isReleased) await stall.release();
+        if (stall.isReleased) return;
+        await stall.query('SELECT pg_advisory_unlock_all()');
+        await stall.query('DROP TRIGGER IF EXISTS stall_stopped_line ON job_logs');
+        await stall.query('DROP FUNCTION IF EXISTS stall_stopped_line()');
+        await stall.release();
       };
       try {
-        await stall.query('LOCK TABLE job_logs IN SHARE MODE');
         await api().delete(`/api/jobs/${job.id}`).expect(200);
         const retried = api()
           .post(`/api/jobs/${job.id}/retry`)

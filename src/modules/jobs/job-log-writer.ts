@@ -24,6 +24,8 @@ export class JobLogWriter {
   private tail: Promise<void> = Promise.resolve();
   /** The write that will take lines appended now, if it has not started yet. */
   private next?: Promise<void>;
+  /** Per job, the write that holds its last line, until written. */
+  private readonly pending = new Map<string, Promise<void>>();
 
   constructor(@InjectRepository(JobLogEntity) private readonly logs: Repository<JobLogEntity>) {}
 
@@ -37,12 +39,17 @@ export class JobLogWriter {
       });
       this.tail = this.next;
     }
-    return this.next;
+    const written = this.next;
+    this.pending.set(jobId, written);
+    void written.then(() => {
+      if (this.pending.get(jobId) === written) this.pending.delete(jobId);
+    });
+    return written;
   }
 
-  /** Resolves once every line appended so far (for any job) is written. */
-  flush(_jobId?: string): Promise<void> {
-    return this.tail;
+  /** Resolves once every line appended so far for the job is written (at once when it has none pending). */
+  flush(jobId: string): Promise<void> {
+    return this.pending.get(jobId) ?? Promise.resolve();
   }
 
   /** Shutdown: waits until lines appended by event handlers while writing are written too (bounded). */

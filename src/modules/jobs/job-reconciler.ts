@@ -109,12 +109,11 @@ export class JobReconciler {
       if (!GONE.has(await this.state(job.id))) continue;
       // A lost attempt is like a stalled one: it gets one more run even when no retries are left.
       if (job.attempts <= job.maxRetries + 1) {
-        const reset = await this.store.update(
-          job.id,
-          `status = 'PROCESSING' AND attempts = :attempts`,
-          { attempts: job.attempts },
-          { status: 'PENDING' },
-        );
+        const reset = await this.store.update(job.id, {
+          where: `status = 'PROCESSING' AND attempts = $2`,
+          set: `status = 'PENDING'`,
+          params: [job.attempts],
+        });
         if (reset) await this.requeue(reset);
       } else {
         await this.store.fail(job.id, job.attempts, 'Worker lost the job and no retries are left');

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { EventBus } from '@nestjs/cqrs';
 import { fake } from '@app/testing/fake';
 import type { EntityManager, Repository } from 'typeorm';
@@ -8,14 +9,7 @@ import { JobStore } from './job-store';
 
 describe(JobStore.name, () => {
   const at = new Date('2030-01-01T00:00:00Z');
-  const execute = jest.fn();
-  const builder: Record<string, jest.Mock> = {
-    update: jest.fn(() => builder),
-    set: jest.fn(() => builder),
-    where: jest.fn(() => builder),
-    returning: jest.fn(() => builder),
-    execute,
-  };
+  const query = jest.fn();
   const columns = [
     ['id', 'id'],
     ['userId', 'user_id'],
@@ -29,9 +23,9 @@ describe(JobStore.name, () => {
   const jobs = {
     create: () => new JobEntity(),
     metadata: { columns },
-    manager: { createQueryBuilder: jest.fn(() => builder) },
+    manager: { query },
   };
-  const cache = { invalidate: jest.fn() };
+  const cache = { invalidate: jest.fn(() => Promise.resolve()) };
   const events = { publish: jest.fn() };
   const sut = new JobStore(fake<Repository<JobEntity>>(jobs), fake<JobCache>(cache), fake<EventBus>(events));
   const row = {
@@ -63,17 +57,13 @@ describe(JobStore.name, () => {
   });
 
   it('publishes nothing and keeps the cache when the transition applies to no row', async () => {
-    execute.mockResolvedValue({ raw: [] });
+    query.mockResolvedValue([]);
     await expect(sut.cancel('j1', 'u1')).resolves.toBeUndefined();
-    expect(builder.update).toHaveBeenCalledWith(JobEntity);
-    expect(builder.where).toHaveBeenCalledWith(
-      `id = :id AND user_id = :userId AND status IN ('PENDING', 'PROCESSING')`,
-      {
-        id: 'j1',
-        userId: 'u1',
-      },
+    const [sql, params] = query.mock.calls[0] as [string, unknown[]];
+    expect(sql).toContain(
+      `WHERE id = $1 AND user_id = $2 AND status IN ('PENDING', 'PROCESSING') RETURNING *`,
     );
-    expect(builder.returning).toHaveBeenCalledWith('*');
+    expect(params).toEqual(['j1', 'u1']);
     expect(cache.invalidate).not.toHaveBeenCalled();
     expect(events.publish).not.toHaveBeenCalled();
   });
@@ -85,15 +75,31 @@ describe(JobStore.name, () => {
     ['scheduleRetry', () => sut.scheduleRetry('j1', 2, 'boom', 2000)],
     ['fail', () => sut.fail('j1', 2, 'boom')],
   ])('%s of a job that moved on changes nothing visible', async (_name, transition) => {
-    execute.mockResolvedValue({ raw: [] });
+    query.mockResolvedValue([]);
     await transition();
-    expect(execute).toHaveBeenCalledTimes(1);
+    expect(query).toHaveBeenCalledTimes(1);
     expect(cache.invalidate).not.toHaveBeenCalled();
     expect(events.publish).not.toHaveBeenCalled();
   });
 
+  it('writes the log lines of a change in the same statement, in order, and none for progress', async () => {
+    query.mockResolvedValue([]);
+    await sut.fail('j1', 2, 'boom');
+    const [sql, params] = query.mock.calls[0] as [string, unknown[]];
+    expect(sql).toMatch(/^WITH changed AS \(\s*UPDATE jobs SET .*\), logged AS \(\s*INSERT INTO job_logs/s);
+    expect(sql).toContain(
+      `(0, 'error', format('Attempt %s of %s failed: %s', attempts, max_retries + 1, error))`,
+    );
+    expect(sql).toContain(`(1, 'error', format('Job failed after %s attempt(s) (status FAILED)', attempts))`);
+    expect(sql).toContain('ORDER BY line.n');
+    expect(params).toEqual(['j1', 'boom', 2]); // the message travels as a parameter, never inside the SQL
+    query.mockClear();
+    await sut.progress('j1', 2, 50);
+    expect(query.mock.calls[0][0]).not.toContain('job_logs');
+  });
+
   it('invalidates the cache, then publishes, when it applies', async () => {
-    execute.mockResolvedValue({ raw: [row] });
+    query.mockResolvedValue([row]);
     const job = await sut.start('j1');
     expect(job).toMatchObject({ id: 'j1', userId: 'u1', attempts: 2 });
     expect(cache.invalidate).toHaveBeenCalledWith('j1');
@@ -104,12 +110,32 @@ describe(JobStore.name, () => {
     expect(events.publish.mock.calls[0][0]).toMatchObject({ job: { id: 'j1', createdAt: at.toISOString() } });
   });
 
+  it('still publishes, and retries the invalidation later, when Redis refuses it', async () => {
+    jest.useFakeTimers();
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    query.mockResolvedValue([row]);
+    cache.invalidate.mockRejectedValueOnce(new Error('Connection is closed.'));
+    await sut.start('j1');
+    expect(events.publish).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(cache.invalidate).toHaveBeenCalledTimes(2);
+    expect(warn).toHaveBeenCalledTimes(1);
+    warn.mockRestore();
+    jest.useRealTimers();
+  });
+
   it("leaves the invalidation to the caller inside the caller's transaction", async () => {
-    execute.mockResolvedValue({ raw: [row] });
-    const tx = { createQueryBuilder: jest.fn(() => builder) };
-    await sut.update('j1', `status = 'PENDING'`, {}, { priority: 'high' }, {}, fake<EntityManager>(tx));
-    expect(tx.createQueryBuilder).toHaveBeenCalled();
-    expect(jobs.manager.createQueryBuilder).not.toHaveBeenCalled();
+    const tx = { query: jest.fn(() => Promise.resolve([row])) };
+    await sut.update(
+      'j1',
+      { where: `status = 'PENDING'`, set: `priority = $2`, params: ['high'] },
+      fake<EntityManager>(tx),
+    );
+    expect(tx.query).toHaveBeenCalledWith(expect.stringContaining('SET priority = $2, updated_at = now()'), [
+      'j1',
+      'high',
+    ]);
+    expect(query).not.toHaveBeenCalled();
     expect(cache.invalidate).not.toHaveBeenCalled();
   });
 });

@@ -10,14 +10,37 @@ import { JobRetryScheduledEvent } from './events/job-retry-scheduled.event';
 import { JobStartedEvent } from './events/job-started.event';
 import { JobSucceededEvent } from './events/job-succeeded.event';
 import { JobCache } from './job-cache';
+import type { LogLevel } from './job-status';
 import { toJobView } from './job-view';
 
-type Changes = Record<string, unknown>;
+/** A line of the job's log written by the change itself: `message` is SQL over the changed row and the params. */
+export interface ChangeLogLine {
+  level: LogLevel;
+  message: string;
+}
+
+/** One conditional change of a job row. The job's id is `$1`; `params` are `$2`, `$3`, … */
+export interface JobChange {
+  /** Conditions besides the id. */
+  where: string;
+  /** SQL assignments (`updated_at` is always set). */
+  set: string;
+  params?: unknown[];
+  log?: ChangeLogLine[];
+}
+
+const of = `attempts, max_retries + 1`;
+
+/** A timestamptz column as JavaScript's toISOString() prints it (the job view's format), in SQL. */
+export const isoTimestamp = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * Every status change of a job, each one a single conditional UPDATE: a CANCELLED job never becomes DONE,
- * and a late attempt (`attempts` moved on) cannot overwrite a newer one. A change that applies invalidates
- * the cache before its event is published, so a read right after never shows the old state.
+ * and a late attempt (`attempts` moved on) cannot overwrite a newer one. The change's log lines are written
+ * by the same statement, so no crash can leave a DONE job without its "succeeded" line, and a worker pays one
+ * round trip per change. A change that applies invalidates the cache before its event is published, so a
+ * read right after never shows the old state.
  */
 @Injectable()
 export class JobStore {
@@ -31,30 +54,22 @@ export class JobStore {
 
   /** PENDING (or PROCESSING left by a dead worker) → PROCESSING, counting the attempt. */
   async start(id: string) {
-    const job = await this.update(
-      id,
-      `status IN ('PENDING', 'PROCESSING')`,
-      {},
-      {
-        status: 'PROCESSING',
-        attempts: () => 'attempts + 1',
-        attemptsTotal: () => 'attempts_total + 1',
-        startedAt: () => 'now()',
-        nextRetryAt: null,
-        progress: 0,
-      },
-    );
+    const job = await this.update(id, {
+      where: `status IN ('PENDING', 'PROCESSING')`,
+      set: `status = 'PROCESSING', attempts = attempts + 1, attempts_total = attempts_total + 1,
+            started_at = now(), next_retry_at = NULL, progress = 0`,
+      log: [{ level: 'info', message: `format('Attempt %s of %s started (status PROCESSING)', ${of})` }],
+    });
     if (job) this.events.publish(new JobStartedEvent(toJobView(job)));
     return job;
   }
 
   async progress(id: string, attempt: number, percent: number) {
-    const job = await this.update(
-      id,
-      `status = 'PROCESSING' AND attempts = :attempt`,
-      { attempt },
-      { progress: percent },
-    );
+    const job = await this.update(id, {
+      where: `status = 'PROCESSING' AND attempts = $2`,
+      set: `progress = $3`,
+      params: [attempt, percent],
+    });
     if (job) this.events.publish(new JobProgressedEvent(toJobView(job)));
   }
 
@@ -64,94 +79,97 @@ export class JobStore {
     result: unknown,
     artifact?: { path: string; contentType: string },
   ) {
-    const job = await this.update(
-      id,
-      `status = 'PROCESSING' AND attempts = :attempt`,
-      { attempt },
-      {
-        status: 'DONE',
-        result: result ?? null,
-        error: null,
-        progress: 100,
-        finishedAt: () => 'now()',
-        webhookPending: () => 'webhook_url IS NOT NULL',
-        ...(artifact ? { artifactPath: artifact.path, artifactContentType: artifact.contentType } : {}),
-      },
-    );
+    const job = await this.update(id, {
+      where: `status = 'PROCESSING' AND attempts = $2`,
+      set: `status = 'DONE', result = $3::json, error = NULL, progress = 100, finished_at = now(),
+            webhook_pending = webhook_url IS NOT NULL,
+            artifact_path = COALESCE($4, artifact_path), artifact_content_type = COALESCE($5, artifact_content_type)`,
+      params: [
+        attempt,
+        result == null ? null : JSON.stringify(result),
+        artifact?.path ?? null,
+        artifact?.contentType ?? null,
+      ],
+      log: [{ level: 'info', message: `format('Attempt %s of %s succeeded (status DONE)', ${of})` }],
+    });
     if (job) this.events.publish(new JobSucceededEvent(toJobView(job)));
     return job;
   }
 
   async scheduleRetry(id: string, attempt: number, error: string, delayMs: number) {
-    const job = await this.update(
-      id,
-      `status = 'PROCESSING' AND attempts = :attempt`,
-      { attempt },
-      { status: 'PENDING', error, nextRetryAt: () => `now() + make_interval(secs => :delaySeconds)` },
-      { delaySeconds: delayMs / 1000 },
-    );
+    const job = await this.update(id, {
+      where: `status = 'PROCESSING' AND attempts = $2`,
+      set: `status = 'PENDING', error = $3, next_retry_at = now() + make_interval(secs => $4::double precision)`,
+      params: [attempt, error, delayMs / 1000],
+      log: [
+        { level: 'warn', message: `format('Attempt %s of %s failed: %s', ${of}, error)` },
+        {
+          level: 'info',
+          message: `format('Retry scheduled at %s (status PENDING)', ${isoTimestamp('next_retry_at')})`,
+        },
+      ],
+    });
     if (job) this.events.publish(new JobRetryScheduledEvent(toJobView(job)));
     return job;
   }
 
   async fail(id: string, attempt: number | null, error: string) {
-    const job = await this.update(
-      id,
-      attempt === null
-        ? `status IN ('PENDING', 'PROCESSING')`
-        : `status = 'PROCESSING' AND attempts = :attempt`,
-      { attempt },
-      {
-        status: 'FAILED',
-        error,
-        nextRetryAt: null,
-        finishedAt: () => 'now()',
-        webhookPending: () => 'webhook_url IS NOT NULL',
-      },
-    );
+    const job = await this.update(id, {
+      where:
+        attempt === null ? `status IN ('PENDING', 'PROCESSING')` : `status = 'PROCESSING' AND attempts = $3`,
+      set: `status = 'FAILED', error = $2, next_retry_at = NULL, finished_at = now(),
+            webhook_pending = webhook_url IS NOT NULL`,
+      params: attempt === null ? [error] : [error, attempt],
+      log: [
+        { level: 'error', message: `format('Attempt %s of %s failed: %s', ${of}, error)` },
+        { level: 'error', message: `format('Job failed after %s attempt(s) (status FAILED)', attempts)` },
+      ],
+    });
     if (job) this.events.publish(new JobFailedEvent(toJobView(job)));
     return job;
   }
 
   /** PENDING or PROCESSING → CANCELLED; undefined when the job was in neither (or is not the user's). */
   async cancel(id: string, userId: string) {
-    const job = await this.update(
-      id,
-      `user_id = :userId AND status IN ('PENDING', 'PROCESSING')`,
-      { userId },
-      {
-        status: 'CANCELLED',
-        nextRetryAt: null,
-        finishedAt: () => 'now()',
-        webhookPending: () => 'webhook_url IS NOT NULL',
-      },
-    );
+    const job = await this.update(id, {
+      where: `user_id = $2 AND status IN ('PENDING', 'PROCESSING')`,
+      set: `status = 'CANCELLED', next_retry_at = NULL, finished_at = now(),
+            webhook_pending = webhook_url IS NOT NULL`,
+      params: [userId],
+      log: [{ level: 'warn', message: `'Job cancelled (status CANCELLED)'` }],
+    });
     if (job) this.events.publish(new JobCancelledEvent(toJobView(job)));
     return job;
   }
 
   /**
-   * One conditional `UPDATE … RETURNING *`. `set` values that are functions are SQL expressions.
-   * Runs in `manager` when given (to join a caller's transaction; the caller then invalidates).
+   * One conditional `UPDATE … RETURNING *` with its log lines, in one statement; the changed row as an
+   * entity, or undefined when the condition did not hold. Runs in `manager` when given (to join a caller's
+   * transaction; the caller then invalidates).
    */
-  async update(
-    id: string,
-    condition: string,
-    conditionParams: Record<string, unknown>,
-    set: Changes,
-    setParams: Record<string, unknown> = {},
-    manager?: EntityManager,
-  ): Promise<JobEntity | undefined> {
-    const result = await (manager ?? this.jobs.manager)
-      .createQueryBuilder()
-      .update(JobEntity)
-      .set({ ...set, updatedAt: () => 'now()' })
-      .where(`id = :id AND ${condition}`, { id, ...conditionParams, ...setParams })
-      .returning('*')
-      .execute();
-    const row = (result.raw as Record<string, unknown>[])[0];
+  async update(id: string, change: JobChange, manager?: EntityManager): Promise<JobEntity | undefined> {
+    const lines = (change.log ?? [])
+      .map(({ level, message }, n) => `(${n}, '${level}', ${message})`)
+      .join(', ');
+    const logged = lines
+      ? `, logged AS (
+          INSERT INTO job_logs (job_id, level, message)
+          SELECT changed.id, line.level, line.message
+          FROM changed CROSS JOIN LATERAL (VALUES ${lines}) AS line(n, level, message)
+          ORDER BY line.n)`
+      : '';
+    const rows = (await (manager ?? this.jobs.manager).query(
+      `WITH changed AS (
+         UPDATE jobs SET ${change.set}, updated_at = now() WHERE id = $1 AND ${change.where} RETURNING *)${logged}
+       SELECT * FROM changed`,
+      [id, ...(change.params ?? [])],
+    )) as Record<string, unknown>[];
+    const row = rows[0];
     if (!row) return undefined;
-    if (!manager) await this.invalidate(id);
+    // Not awaited: the invalidation is written to Redis before the change's realtime events, on the same
+    // connection (RealtimePublisher shares it), so a client that hears of the change and reads it is served
+    // after the invalidation without this process waiting a round trip for it.
+    if (!manager) this.invalidate(id);
     return this.fromRow(row);
   }
 
@@ -159,13 +177,11 @@ export class JobStore {
    * The change is committed: its event must go out even if Redis is unreachable right now, so a failed
    * invalidation is retried in the background instead of failing the transition.
    */
-  private async invalidate(id: string) {
-    try {
-      await this.cache.invalidate(id);
-    } catch (error) {
+  private invalidate(id: string) {
+    this.cache.invalidate(id).catch((error: unknown) => {
       this.logger.warn({ err: error, jobId: id }, 'Cache not invalidated; retrying in the background');
       setTimeout(() => void this.cache.invalidate(id).catch(() => undefined), 1000).unref();
-    }
+    });
   }
 
   /** A raw `jobs` row (snake_case) as an entity. */

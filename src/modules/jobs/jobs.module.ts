@@ -14,7 +14,6 @@ import { PurgeExpiredJobsHandler } from './commands/purge-expired-jobs/purge-exp
 import { MarkWebhookQueuedHandler } from './commands/mark-webhook-queued/mark-webhook-queued.handler';
 import { JobLogEntity } from './entities/job-log.entity';
 import { JobEntity } from './entities/job.entity';
-import { AppendJobLogHandler } from './event-handlers/append-job-log.event-handler';
 import { JOB_HANDLERS } from './handlers/job-handlers';
 import { JobCache } from './job-cache';
 import { JobCancellation } from './job-cancellation';
@@ -73,7 +72,6 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     GetJobLogsHandler,
     GetJobStatsHandler,
     GetJobArtifactHandler,
-    AppendJobLogHandler,
   ],
   exports: [JobStore, JobLogWriter, JobReconciler, JobSearch],
 })

@@ -1,9 +1,10 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Emitter } from '@socket.io/redis-emitter';
 import Redis from 'ioredis';
 import { rooms, ServerToClientEvents } from '@app/contracts/realtime-events';
-import { Env, redisUrlOf } from '../../config/env';
+import { Env } from '../../config/env';
+import { REDIS } from '../redis/redis.module';
 import { socketIoKey } from './redis-io.adapter';
 
 /**
@@ -22,17 +23,16 @@ export function publishOnly(redis: Pick<Redis, 'publish'>, logger: Pick<Logger, 
 
 /**
  * Emits to sockets from any process (workers have no Socket.io server): through Redis to the adapter of
- * every API instance. One connection, so the events of a job leave in the order they were emitted.
+ * every API instance. On the process's shared connection, the one JobCache uses: the events of a job leave
+ * in the order they were emitted, and after the cache invalidation of the change they announce.
  */
 @Injectable()
-export class RealtimePublisher implements OnApplicationShutdown {
+export class RealtimePublisher {
   private readonly logger = new Logger(RealtimePublisher.name);
-  private readonly redis: Redis;
   private readonly emitter: Emitter<ServerToClientEvents>;
 
-  constructor(config: ConfigService<Env, true>) {
-    this.redis = new Redis(redisUrlOf(config), { maxRetriesPerRequest: 1 });
-    this.emitter = new Emitter<ServerToClientEvents>(publishOnly(this.redis, this.logger), {
+  constructor(config: ConfigService<Env, true>, @Inject(REDIS) redis: Redis) {
+    this.emitter = new Emitter<ServerToClientEvents>(publishOnly(redis, this.logger), {
       key: socketIoKey(config.get('QUEUE_PREFIX', { infer: true })),
     });
   }
@@ -52,9 +52,5 @@ export class RealtimePublisher implements OnApplicationShutdown {
     ...payload: Parameters<ServerToClientEvents[E]>
   ) {
     this.emitter.to([rooms.user(userId), rooms.admins]).emit(event, ...payload);
-  }
-
-  async onApplicationShutdown() {
-    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -5,26 +5,42 @@ import type { Queue } from 'bullmq';
 import { DataSource, In } from 'typeorm';
 import { JobEntity } from '../entities/job.entity';
 import { JobSubmittedEvent } from '../events/job-submitted.event';
+import type { JobStore } from '../job-store';
 import { RUN_JOB, runJobOptions } from '../jobs.queue';
 import type { JobDraft } from './job-drafts';
 import { JobEnqueuer } from './job-enqueuer';
 
 describe(JobEnqueuer.name, () => {
   const at = new Date('2030-01-01T00:00:00Z');
-  let seq = 0;
-  // Like TypeORM's insert(): one statement, generated columns written back into the entities.
-  const repository = {
-    create: jest.fn((draft: JobDraft) => ({ ...draft })),
-    insert: jest.fn((rows: (JobDraft & Partial<JobEntity>)[]) => {
-      for (const row of rows) Object.assign(row, { id: `j${++seq}`, createdAt: at, updatedAt: at });
-      return Promise.resolve({});
-    }),
-    delete: jest.fn(),
+  // Like the INSERT … RETURNING *: snake_case rows with the defaults, in no promised order.
+  const db = {
+    query: jest.fn((_sql: string, [json]: [string, string]) =>
+      Promise.resolve(
+        (JSON.parse(json) as (JobDraft & { id: string })[])
+          .map(({ id, type }) => ({ id, type, status: 'PENDING', created_at: at, updated_at: at }))
+          .reverse(),
+      ),
+    ),
+    getRepository: jest.fn(() => repository),
   };
-  const db = { getRepository: jest.fn(() => repository) };
+  const repository = { delete: jest.fn() };
+  const store = {
+    fromRow: (row: Record<string, unknown>) =>
+      Object.assign(new JobEntity(), {
+        id: row.id,
+        type: row.type,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      }),
+  };
   const queue = { add: jest.fn(), addBulk: jest.fn() };
   const events = { publish: jest.fn() };
-  const sut = new JobEnqueuer(fake<DataSource>(db), fake<Queue>(queue), fake<EventBus>(events));
+  const sut = new JobEnqueuer(
+    fake<DataSource>(db),
+    fake<Queue>(queue),
+    fake<EventBus>(events),
+    fake<JobStore>(store),
+  );
   const draft = (type = 'sleep'): JobDraft => ({
     userId: 'u1',
     type,
@@ -42,44 +58,49 @@ describe(JobEnqueuer.name, () => {
 
   beforeEach(() => {
     jest.clearAllMocks();
-    seq = 0;
     repository.delete.mockResolvedValue({ affected: 1 });
   });
 
   it('inserts in one statement and queues a single job with add under its id', async () => {
     const [job] = await sut.submit([draft()], 'api');
-    expect(repository.create).toHaveBeenCalledWith(draft());
-    expect(repository.insert).toHaveBeenCalledTimes(1);
-    expect(job).toMatchObject({ id: 'j1', type: 'sleep' });
-    expect(queue.add).toHaveBeenCalledWith(RUN_JOB, { jobId: 'j1' }, runJobOptions(job));
+    expect(db.query).toHaveBeenCalledTimes(1);
+    const [, [rows, line]] = db.query.mock.calls[0];
+    expect(JSON.parse(rows)).toEqual([{ ...draft(), id: job.id }]);
+    expect(line).toBe('Job created (type %s, priority %s)');
+    expect(job).toMatchObject({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), type: 'sleep' });
+    expect(queue.add).toHaveBeenCalledWith(RUN_JOB, { jobId: job.id }, runJobOptions(job));
     expect(queue.addBulk).not.toHaveBeenCalled();
     expect(published()).toEqual([expect.any(JobSubmittedEvent)]);
-    expect(published()[0]).toMatchObject({ via: 'api', job: { id: 'j1', createdAt: at.toISOString() } });
+    expect(published()[0]).toMatchObject({ via: 'api', job: { id: job.id, createdAt: at.toISOString() } });
     expect(events.publish.mock.invocationCallOrder[0]).toBeGreaterThan(queue.add.mock.invocationCallOrder[0]);
   });
 
-  it('queues many jobs with one addBulk and publishes one event each', async () => {
+  it('queues many jobs with one addBulk, in the order submitted, and publishes one event each', async () => {
     const jobs = await sut.submit([draft('a'), draft('b')], 'batch');
-    expect(repository.insert).toHaveBeenCalledTimes(1);
+    expect(db.query).toHaveBeenCalledTimes(1);
+    expect(db.query.mock.calls[0][1][1]).toBe('Job created in a batch (type %s, priority %s)');
+    expect(jobs.map((job) => job.type)).toEqual(['a', 'b']);
     expect(queue.add).not.toHaveBeenCalled();
     expect(queue.addBulk).toHaveBeenCalledWith(
       jobs.map((job) => ({ name: RUN_JOB, data: { jobId: job.id }, opts: runJobOptions(job) })),
     );
-    expect(published().map((e) => [e.job.id, e.via])).toEqual([
-      ['j1', 'batch'],
-      ['j2', 'batch'],
+    expect(published().map((e) => [e.job.type, e.via])).toEqual([
+      ['a', 'batch'],
+      ['b', 'batch'],
     ]);
   });
 
   it('deletes the rows and answers 503 when the queue is unreachable', async () => {
     queue.addBulk.mockRejectedValueOnce(refused);
-    await expect(sut.submit([draft(), draft()], 'batch')).rejects.toMatchObject({
+    const submitting = sut.submit([draft(), draft()], 'batch');
+    await expect(submitting).rejects.toMatchObject({
       name: 'AppError',
       code: 'SERVICE_UNAVAILABLE',
       status: 503,
     });
     expect(db.getRepository).toHaveBeenCalledWith(JobEntity);
-    expect(repository.delete).toHaveBeenCalledWith({ id: In(['j1', 'j2']) });
+    const ids = (JSON.parse(db.query.mock.calls[0][1][0]) as { id: string }[]).map((row) => row.id);
+    expect(repository.delete).toHaveBeenCalledWith({ id: In(ids) });
     expect(events.publish).not.toHaveBeenCalled();
   });
 
@@ -97,6 +118,7 @@ describe(JobEnqueuer.name, () => {
     const bug = new Error('bad options');
     queue.add.mockRejectedValueOnce(bug);
     await expect(sut.submit([draft()], 'api')).rejects.toBe(bug);
-    expect(repository.delete).toHaveBeenCalledWith({ id: In(['j1']) });
+    const [{ id }] = JSON.parse(db.query.mock.calls[0][1][0]) as { id: string }[];
+    expect(repository.delete).toHaveBeenCalledWith({ id: In([id]) });
   });
 });

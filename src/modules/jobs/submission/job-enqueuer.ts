@@ -1,17 +1,40 @@
 import { InjectQueue } from '@nestjs/bullmq';
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { DataSource, In } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppError } from '@app/common/errors/app-error';
 import { isBackendUnavailable } from '@app/common/http/error-response';
 import { JobEntity } from '../entities/job.entity';
 import { JobSubmittedEvent } from '../events/job-submitted.event';
+import { isoTimestamp, JobStore } from '../job-store';
 import { toJobView } from '../job-view';
 import { JOBS_QUEUE, RUN_JOB, RunJobData, runJobOptions } from '../jobs.queue';
 import type { JobDraft } from './job-drafts';
+
+const CREATED_LINES = {
+  api: 'Job created (type %s, priority %s)',
+  batch: 'Job created in a batch (type %s, priority %s)',
+};
+
+const INSERT_JOBS = `
+  WITH created AS (
+    INSERT INTO jobs (id, user_id, type, priority, payload, max_retries, timeout_ms, webhook_url, run_at,
+                      idempotency_key, request_hash)
+    SELECT id, "userId", type, priority, payload, "maxRetries", "timeoutMs", "webhookUrl", "runAt",
+           "idempotencyKey", "requestHash"
+    FROM json_to_recordset($1::json) AS draft(id uuid, "userId" uuid, type text, priority text, payload json,
+         "maxRetries" int, "timeoutMs" int, "webhookUrl" text, "runAt" timestamptz, "idempotencyKey" text,
+         "requestHash" text)
+    RETURNING *),
+  logged AS (
+    INSERT INTO job_logs (job_id, level, message)
+    SELECT id, 'info', format($2, type, priority)
+           || CASE WHEN run_at IS NULL THEN '' ELSE ', scheduled for ' || ${isoTimestamp('run_at')} END
+    FROM created)
+  SELECT * FROM created`;
 
 /**
  * PostgreSQL is the record and the queue the trigger: rows are committed first (so a worker always finds
@@ -26,13 +49,18 @@ export class JobEnqueuer {
     @InjectDataSource() private readonly db: DataSource,
     @InjectQueue(JOBS_QUEUE) private readonly queue: Queue<RunJobData>,
     private readonly events: EventBus,
+    private readonly store: JobStore,
   ) {}
 
   async submit(drafts: JobDraft[], via: 'api' | 'batch'): Promise<JobEntity[]> {
-    // One multi-row INSERT: atomic by itself (all rows or none), one round trip, ids and defaults returned.
-    const repository = this.db.getRepository(JobEntity);
-    const jobs = drafts.map((draft) => repository.create(draft));
-    await repository.insert(jobs as QueryDeepPartialEntity<JobEntity>[]);
+    // One statement: all rows or none, with their "created" log lines, ids and defaults returned.
+    const rows = drafts.map((draft) => ({ id: randomUUID(), ...draft }));
+    const created = (await this.db.query(INSERT_JOBS, [JSON.stringify(rows), CREATED_LINES[via]])) as Record<
+      string,
+      unknown
+    >[];
+    const byId = new Map(created.map((row) => [row.id, this.store.fromRow(row)]));
+    const jobs = rows.map((row) => byId.get(row.id)!);
     try {
       await this.enqueue(jobs);
     } catch (error) {

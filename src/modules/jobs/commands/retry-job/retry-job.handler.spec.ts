@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import type { Repository } from 'typeorm';
 import type { JobEntity } from '../../entities/job.entity';
 import { JobSubmittedEvent } from '../../events/job-submitted.event';
-import type { JobStore } from '../../job-store';
+import type { JobChange, JobStore } from '../../job-store';
 import { RUN_JOB, runJobOptions } from '../../jobs.queue';
 import { RetryJobCommand } from './retry-job.command';
 import { RetryJobHandler } from './retry-job.handler';
@@ -43,13 +43,15 @@ describe(RetryJobHandler.name, () => {
   it("resets the owner's FAILED or CANCELLED job and queues it again", async () => {
     store.update.mockResolvedValue(reset);
     expect(await sut.execute(new RetryJobCommand('u1', 'j1'))).toMatchObject({ id: 'j1', status: 'PENDING' });
-    const [id, condition, params, set] = store.update.mock.calls[0] as [string, string, object, object];
-    expect([id, condition, params]).toEqual([
-      'j1',
-      `user_id = :userId AND status IN ('FAILED', 'CANCELLED')`,
-      { userId: 'u1' },
-    ]);
-    expect(set).toMatchObject({ status: 'PENDING', attempts: 0, progress: 0, result: null, error: null });
+    const [id, change] = store.update.mock.calls[0] as [string, JobChange];
+    expect(id).toBe('j1');
+    expect(change.where).toBe(`status IN ('FAILED', 'CANCELLED') AND user_id = $3`);
+    expect(change.set).toMatch(
+      /^status = 'PENDING', attempts = 0, progress = 0, result = NULL, error = NULL/,
+    );
+    // The log line is written by the same statement; its text travels as a parameter.
+    expect(change.params).toEqual(['Job re-queued by its owner (attempts reset)', 'u1']);
+    expect(change.log).toEqual([{ level: 'info', message: '$2' }]);
     expect(queue.getJob).toHaveBeenCalledWith('j1');
     expect(queue.add).toHaveBeenCalledWith(RUN_JOB, { jobId: 'j1' }, runJobOptions(reset as JobEntity));
     expect(old.remove.mock.invocationCallOrder[0]).toBeLessThan(queue.add.mock.invocationCallOrder[0]);
@@ -61,7 +63,10 @@ describe(RetryJobHandler.name, () => {
     store.update.mockResolvedValue(reset);
     queue.getJob.mockReset().mockResolvedValue(undefined);
     await sut.execute(new RetryJobCommand(null, 'j1', 'replay'));
-    expect(store.update.mock.calls[0][1]).toBe(`status IN ('FAILED', 'CANCELLED')`);
+    expect(store.update.mock.calls[0][1]).toMatchObject({
+      where: `status IN ('FAILED', 'CANCELLED')`,
+      params: ['Job replayed by an admin (attempts reset)'],
+    });
     expect(queue.add).toHaveBeenCalled();
     expect(events.publish.mock.calls[0][0]).toMatchObject({ via: 'replay' });
   });

@@ -16,6 +16,11 @@ import { RetryJobCommand } from './retry-job.command';
 /** FAILED or CANCELLED → PENDING with attempts, result and error reset, enqueued again under its id. */
 const ACTIVE_WAIT_MS = 10_000;
 
+const REQUEUED_LINES: Record<RetryJobCommand['via'], string> = {
+  retry: 'Job re-queued by its owner (attempts reset)',
+  replay: 'Job replayed by an admin (attempts reset)',
+};
+
 @CommandHandler(RetryJobCommand)
 export class RetryJobHandler implements ICommandHandler<RetryJobCommand> {
   private readonly logger = new Logger(RetryJobHandler.name);
@@ -28,24 +33,13 @@ export class RetryJobHandler implements ICommandHandler<RetryJobCommand> {
   ) {}
 
   async execute({ userId, jobId, via }: RetryJobCommand) {
-    const job = await this.store.update(
-      jobId,
-      userId
-        ? `user_id = :userId AND status IN ('FAILED', 'CANCELLED')`
-        : `status IN ('FAILED', 'CANCELLED')`,
-      { userId },
-      {
-        status: 'PENDING',
-        attempts: 0,
-        progress: 0,
-        result: null,
-        error: null,
-        runAt: null,
-        nextRetryAt: null,
-        startedAt: null,
-        finishedAt: null,
-      },
-    );
+    const job = await this.store.update(jobId, {
+      where: `status IN ('FAILED', 'CANCELLED')${userId ? ' AND user_id = $3' : ''}`,
+      set: `status = 'PENDING', attempts = 0, progress = 0, result = NULL, error = NULL, run_at = NULL,
+            next_retry_at = NULL, started_at = NULL, finished_at = NULL`,
+      params: [REQUEUED_LINES[via], ...(userId ? [userId] : [])],
+      log: [{ level: 'info', message: '$2' }],
+    });
     if (!job) {
       const existing = await this.jobs.findOneBy(userId ? { id: jobId, userId } : { id: jobId });
       if (!existing) throw new AppError('JOB_NOT_FOUND', 'Job not found');

@@ -96,10 +96,7 @@ describe(UpdateJobHandler.name, () => {
     const view = await sut.execute(new UpdateJobCommand('u1', 'j1', { priority: 'high', runAt }));
     expect(store.update).toHaveBeenCalledWith(
       'j1',
-      `status = 'PENDING'`,
-      {},
-      { priority: 'high', runAt: new Date(runAt) },
-      {},
+      expect.objectContaining({ where: `status = 'PENDING'`, params: ['high', new Date(runAt)] }),
       tx,
     );
     expect(queued.changePriority).toHaveBeenCalledWith({ priority: 1 });
@@ -129,7 +126,7 @@ describe(UpdateJobHandler.name, () => {
     queue.getJob.mockResolvedValue(undefined);
     store.update.mockResolvedValue({ ...pending, priority: 'low' });
     await sut.execute(new UpdateJobCommand('u1', 'j1', { priority: 'low' }));
-    expect(store.update.mock.calls[0][3]).toEqual({ priority: 'low' });
+    expect(store.update.mock.calls[0][1]).toMatchObject({ params: ['low', null] }); // runAt kept (COALESCE)
     expect(queue.add).toHaveBeenCalled();
   });
 

@@ -47,13 +47,11 @@ export class UpdateJobHandler implements ICommandHandler<UpdateJobCommand> {
       }
       const updated = await this.store.update(
         jobId,
-        `status = 'PENDING'`,
-        {},
         {
-          ...(changes.priority ? { priority: changes.priority } : {}),
-          ...(changes.runAt ? { runAt: new Date(changes.runAt) } : {}),
+          where: `status = 'PENDING'`,
+          set: `priority = COALESCE($2, priority), run_at = COALESCE($3::timestamptz, run_at)`,
+          params: [changes.priority ?? null, changes.runAt ? new Date(changes.runAt) : null],
         },
-        {},
         tx,
       );
       await this.requeue(queued, updated!, changes);
