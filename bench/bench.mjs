@@ -286,7 +286,6 @@ await db.end();
   await until(async () => (await completed()) >= BATCH_JOBS + SINGLE_JOBS, 600_000, 'bare single');
   results.bullmq.singleJobsPerSecond = SINGLE_JOBS / ((performance.now() - t0) / 1000);
   const ids = [];
-  const cpu = meter();
   const submit = await openLoop(RATE, RATE_SECONDS, async () => ids.push((await bare.add('noop', {})).id));
   await until(async () => (await completed()) >= BATCH_JOBS + SINGLE_JOBS + ids.length, 120_000, 'bare rate');
   const jobs = await Promise.all(ids.map((id) => bare.getJob(id)));

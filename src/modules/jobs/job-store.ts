@@ -158,12 +158,12 @@ export class JobStore {
           FROM changed CROSS JOIN LATERAL (VALUES ${lines}) AS line(n, level, message)
           ORDER BY line.n)`
       : '';
-    const rows = (await (manager ?? this.jobs.manager).query(
+    const rows = await (manager ?? this.jobs.manager).query<Record<string, unknown>[]>(
       `WITH changed AS (
          UPDATE jobs SET ${change.set}, updated_at = now() WHERE id = $1 AND ${change.where} RETURNING *)${logged}
        SELECT * FROM changed`,
       [id, ...(change.params ?? [])],
-    )) as Record<string, unknown>[];
+    );
     const row = rows[0];
     if (!row) return undefined;
     // Not awaited: the invalidation is written to Redis before the change's realtime events, on the same

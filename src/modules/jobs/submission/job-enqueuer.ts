@@ -55,10 +55,10 @@ export class JobEnqueuer {
   async submit(drafts: JobDraft[], via: 'api' | 'batch'): Promise<JobEntity[]> {
     // One statement: all rows or none, with their "created" log lines, ids and defaults returned.
     const rows = drafts.map((draft) => ({ id: randomUUID(), ...draft }));
-    const created = (await this.db.query(INSERT_JOBS, [JSON.stringify(rows), CREATED_LINES[via]])) as Record<
-      string,
-      unknown
-    >[];
+    const created = await this.db.query<Record<string, unknown>[]>(INSERT_JOBS, [
+      JSON.stringify(rows),
+      CREATED_LINES[via],
+    ]);
     const byId = new Map(created.map((row) => [row.id, this.store.fromRow(row)]));
     const jobs = rows.map((row) => byId.get(row.id)!);
     try {
