@@ -16,8 +16,9 @@ const ROOT = join(import.meta.dirname, '..');
 const SOAK = process.argv.includes('--soak');
 // --quick: a tenth of the work, to check the bench itself runs (its numbers mean little).
 const SCALE = process.argv.includes('--quick') ? 0.1 : 1;
-// --profile: sample the CPU of the API and the worker (bench/cpu-profile.cjs) and write their .cpuprofile files.
-const PROFILE = process.argv.includes('--profile');
+// --profile=batch|single|rate: sample the CPU of the API and the worker during that phase (bench/cpu-profile.cjs)
+// and write their .cpuprofile files to bench/results/ (summarise one with bench/profile-summary.mjs).
+const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
 const PG = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const REDIS = `${process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'}/12`;
 const DATABASE = 'conveyor_bench';
@@ -187,19 +188,31 @@ const auth = { Authorization: `Bearer ${login.data.accessToken}` };
 const sleepJob = { type: 'sleep', payload: { delayMs: 0 } };
 const doneCount = async () => Number((await db.query(`SELECT count(*) FROM jobs WHERE status = 'DONE'`)).rows[0].count);
 const rss = { start: { api: rssMb(api.pid), worker: rssMb(worker.pid) } };
-const meter = () =>
-  cpuMeter({
+/** Starts a phase: its CPU meter, and the profile when that phase is the one asked for. */
+const meter = (phase) => {
+  const profiling = PROFILE === phase;
+  if (profiling) for (const child of children) child.kill('SIGUSR2');
+  const cpu = cpuMeter({
     api: (pid) => Number(pid) === api.pid,
     worker: (pid) => Number(pid) === worker.pid,
     postgres: (_pid, cmd) => cmd.startsWith('postgres'),
     redis: (_pid, cmd) => cmd.startsWith('redis-server'),
     bench: (pid) => Number(pid) === process.pid,
   });
+  return async (jobs) => {
+    const used = cpu(jobs);
+    if (profiling) {
+      for (const child of children) child.kill('SIGUSR2');
+      await sleep(3000); // the profiles are written from the children's event loops
+    }
+    return used;
+  };
+};
 const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, conveyor: {}, bullmq: {} };
 
 // ---------------------------------------------------------------------------------------------- Conveyor
 {
-  const cpu = meter();
+  const cpu = meter('batch');
   const t0 = performance.now();
   await pool(BATCH_JOBS / 100, 4, async () => {
     const res = await post('/api/jobs/batch', { jobs: Array.from({ length: 100 }, () => sleepJob) }, auth);
@@ -207,12 +220,12 @@ const results = { machine: { cpus: (await import('node:os')).cpus().length, node
   });
   await until(async () => (await doneCount()) >= BATCH_JOBS, 600_000, 'batch jobs DONE');
   results.conveyor.batchJobsPerSecond = BATCH_JOBS / ((performance.now() - t0) / 1000);
-  results.conveyor.batchCpu = cpu(BATCH_JOBS);
+  results.conveyor.batchCpu = await cpu(BATCH_JOBS);
   console.log(`conveyor batch: ${round(results.conveyor.batchJobsPerSecond, 0)} jobs/s`);
 }
 {
   const before = await doneCount();
-  const cpu = meter();
+  const cpu = meter('single');
   const t0 = performance.now();
   await pool(SINGLE_JOBS, SINGLE_CLIENTS, async () => {
     const res = await post('/api/jobs', sleepJob, auth);
@@ -221,7 +234,7 @@ const results = { machine: { cpus: (await import('node:os')).cpus().length, node
   });
   await until(async () => (await doneCount()) >= before + SINGLE_JOBS, 600_000, 'single jobs DONE');
   results.conveyor.singleJobsPerSecond = SINGLE_JOBS / ((performance.now() - t0) / 1000);
-  results.conveyor.singleCpu = cpu(SINGLE_JOBS);
+  results.conveyor.singleCpu = await cpu(SINGLE_JOBS);
   console.log(`conveyor single: ${round(results.conveyor.singleJobsPerSecond, 0)} jobs/s`);
 }
 {
@@ -233,7 +246,7 @@ const results = { machine: { cpus: (await import('node:os')).cpus().length, node
     if (job.status === 'DONE') realtime.push(Date.now() - Date.parse(job.finishedAt));
   });
   const ids = [];
-  const cpu = meter();
+  const cpu = meter('rate');
   const submit = await openLoop(RATE, RATE_SECONDS, async () => {
     const res = await post('/api/jobs', sleepJob, auth);
     if (res.status !== 201) throw new Error(`submit answered ${res.status}`);
@@ -241,7 +254,7 @@ const results = { machine: { cpus: (await import('node:os')).cpus().length, node
   });
   const before = ids.length;
   await until(async () => Number((await db.query(`SELECT count(*) FROM jobs WHERE id = ANY($1) AND status = 'DONE'`, [ids])).rows[0].count) >= before, 120_000, 'rate jobs DONE');
-  results.conveyor.rateCpu = cpu(before);
+  results.conveyor.rateCpu = await cpu(before);
   await until(async () => realtime.length >= before, 30_000, 'job:updated events').catch(() => undefined);
   socket.close();
   const pickup = (await db.query(`SELECT extract(epoch FROM started_at - created_at) * 1000 AS ms FROM jobs WHERE id = ANY($1)`, [ids])).rows.map((r) => Number(r.ms));
@@ -263,10 +276,6 @@ if (SOAK) {
   const warm = curve[Math.floor(curve.length / 4)] ?? curve[0];
   const last = curve.at(-1);
   results.soak = { jobs: SOAK_JOBS, curve, growth: { api: last.api / warm.api - 1, worker: last.worker / warm.worker - 1 } };
-}
-if (PROFILE) {
-  for (const child of children) child.kill('SIGUSR2');
-  await sleep(3000); // the profiles are written from the children's event loops
 }
 for (const child of children) child.kill('SIGTERM');
 await db.end();

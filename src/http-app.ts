@@ -16,6 +16,7 @@ import { AppValidationPipe } from '@app/common/http/validation';
 import { Env, redisUrlOf } from './config/env';
 import { QUEUE_BOARD_ROUTE } from './modules/admin/queue-board';
 import { RedisIoAdapter, socketIoKey } from './modules/realtime/redis-io.adapter';
+import { SHUTDOWN_SIGNALS } from './config/shutdown';
 
 export const BODY_LIMIT = '1mb';
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -84,7 +85,7 @@ export function configureHttpApp(app: NestExpressApplication): NestExpressApplic
     ),
   );
   answerParserErrorsWithTheEnvelope(app.getHttpServer());
-  app.enableShutdownHooks();
+  app.enableShutdownHooks(SHUTDOWN_SIGNALS);
   setUpSwagger(app);
   return app;
 }

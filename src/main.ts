@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { existsSync } from 'node:fs';
+import { SHUTDOWN_SIGNALS } from './config/shutdown';
 import { checkConfig, checkIoredis, checkPostgres, checkRedis, PreflightError } from './preflight';
 
 /**
@@ -21,7 +22,7 @@ async function bootstrap() {
     const { Logger } = require('nestjs-pino') as typeof import('nestjs-pino');
     const context = await NestFactory.createApplicationContext(AppModule, { bufferLogs: true });
     context.useLogger(context.get(Logger));
-    context.enableShutdownHooks();
+    context.enableShutdownHooks(SHUTDOWN_SIGNALS);
     context.get(Logger).log(`Conveyor worker started (pid ${process.pid})`, 'Bootstrap');
     return;
   }

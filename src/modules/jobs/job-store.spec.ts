@@ -9,7 +9,13 @@ import { JobStore } from './job-store';
 
 describe(JobStore.name, () => {
   const at = new Date('2030-01-01T00:00:00Z');
+  // PostgreSQL as the pg pool under TypeORM sees it: named statements in, rows out.
   const query = jest.fn();
+  const pool = {
+    query: jest.fn(({ text, values }: { text: string; values: unknown[] }) =>
+      Promise.resolve({ rows: query(text, values) as unknown }),
+    ),
+  };
   const columns = [
     ['id', 'id'],
     ['userId', 'user_id'],
@@ -23,7 +29,7 @@ describe(JobStore.name, () => {
   const jobs = {
     create: () => new JobEntity(),
     metadata: { columns },
-    manager: { query },
+    manager: { connection: { driver: { master: pool } } },
   };
   const cache = { invalidate: jest.fn(() => Promise.resolve()) };
   const events = { publish: jest.fn() };
@@ -57,7 +63,7 @@ describe(JobStore.name, () => {
   });
 
   it('publishes nothing and keeps the cache when the transition applies to no row', async () => {
-    query.mockResolvedValue([]);
+    query.mockReturnValue([]);
     await expect(sut.cancel('j1', 'u1')).resolves.toBeUndefined();
     const [sql, params] = query.mock.calls[0] as [string, unknown[]];
     expect(sql).toContain(
@@ -75,7 +81,7 @@ describe(JobStore.name, () => {
     ['scheduleRetry', () => sut.scheduleRetry('j1', 2, 'boom', 2000)],
     ['fail', () => sut.fail('j1', 2, 'boom')],
   ])('%s of a job that moved on changes nothing visible', async (_name, transition) => {
-    query.mockResolvedValue([]);
+    query.mockReturnValue([]);
     await transition();
     expect(query).toHaveBeenCalledTimes(1);
     expect(cache.invalidate).not.toHaveBeenCalled();
@@ -83,7 +89,7 @@ describe(JobStore.name, () => {
   });
 
   it('writes the log lines of a change in the same statement, in order, and none for progress', async () => {
-    query.mockResolvedValue([]);
+    query.mockReturnValue([]);
     await sut.fail('j1', 2, 'boom');
     const [sql, params] = query.mock.calls[0] as [string, unknown[]];
     expect(sql).toMatch(/^WITH changed AS \(\s*UPDATE jobs SET .*\), logged AS \(\s*INSERT INTO job_logs/s);
@@ -98,8 +104,31 @@ describe(JobStore.name, () => {
     expect(query.mock.calls[0][0]).not.toContain('job_logs');
   });
 
+  it('starts the jobs that arrive while a start is in flight with one statement, each with its own outcome', async () => {
+    query.mockImplementation((_text: string, [ids]: [string[]]) =>
+      ids.filter((id) => id !== 'j3').map((id) => ({ ...row, id })),
+    );
+    const started = await Promise.all(['j1', 'j2', 'j3', 'j4'].map((id) => sut.start(id)));
+    expect(started.map((job) => job?.id)).toEqual(['j1', 'j2', undefined, 'j4']);
+    expect(query.mock.calls.map(([, [ids]]) => ids as string[])).toEqual([['j1'], ['j2', 'j3', 'j4']]);
+    expect(query.mock.calls[1][0]).toContain('FROM unnest($1::uuid[]) AS p(id)');
+    expect(cache.invalidate.mock.calls).toEqual([['j1'], ['j2'], ['j4']]);
+    expect(events.publish).toHaveBeenCalledTimes(3);
+    query.mockReset();
+  });
+
+  it('sends the outcomes of a batch of successes as arrays, results as JSON text', async () => {
+    query.mockReturnValue([]);
+    await Promise.all([
+      sut.succeed('j1', 1, { sleptMs: 0 }),
+      sut.succeed('j2', 3, undefined, { path: 'j2/report.pdf', contentType: 'application/pdf' }),
+    ]);
+    expect(query.mock.calls[1][1]).toEqual([['j2'], [3], [null], ['j2/report.pdf'], ['application/pdf']]);
+    expect(query.mock.calls[0][1]).toEqual([['j1'], [1], ['{"sleptMs":0}'], [null], [null]]);
+  });
+
   it('invalidates the cache, then publishes, when it applies', async () => {
-    query.mockResolvedValue([row]);
+    query.mockReturnValue([row]);
     const job = await sut.start('j1');
     expect(job).toMatchObject({ id: 'j1', userId: 'u1', attempts: 2 });
     expect(cache.invalidate).toHaveBeenCalledWith('j1');
@@ -113,7 +142,7 @@ describe(JobStore.name, () => {
   it('still publishes, and retries the invalidation later, when Redis refuses it', async () => {
     jest.useFakeTimers();
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    query.mockResolvedValue([row]);
+    query.mockReturnValue([row]);
     cache.invalidate.mockRejectedValueOnce(new Error('Connection is closed.'));
     await sut.start('j1');
     expect(events.publish).toHaveBeenCalledTimes(1);

@@ -12,6 +12,8 @@ import { JobSucceededEvent } from './events/job-succeeded.event';
 import { JobCache } from './job-cache';
 import type { LogLevel } from './job-status';
 import { toJobView } from './job-view';
+import { preparedQuery } from './prepared-query';
+import { GroupCommit } from '@app/common/async/group-commit';
 
 /** A line of the job's log written by the change itself: `message` is SQL over the changed row and the params. */
 export interface ChangeLogLine {
@@ -35,11 +37,53 @@ const of = `attempts, max_retries + 1`;
 export const isoTimestamp = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+type Row = Record<string, unknown>;
+
+/** A job's log lines of the changed rows `changed`, appended to a change's statement. */
+const logged = (lines: string) => `, logged AS (INSERT INTO job_logs (job_id, level, message) ${lines})`;
+
+// The two changes every job makes, for many jobs at once (see GroupCommit): arrays in, one row per job that
+// changed out. Same conditions and log lines as one job's change would have.
+const START_MANY = `
+  WITH changed AS (
+    UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, attempts_total = attempts_total + 1,
+                    started_at = now(), next_retry_at = NULL, progress = 0, updated_at = now()
+    FROM unnest($1::uuid[]) AS p(id)
+    WHERE jobs.id = p.id AND jobs.status IN ('PENDING', 'PROCESSING')
+    RETURNING jobs.*)
+  ${logged(`SELECT id, 'info', format('Attempt %s of %s started (status PROCESSING)', ${of}) FROM changed`)}
+  SELECT * FROM changed`;
+
+const SUCCEED_MANY = `
+  WITH changed AS (
+    UPDATE jobs SET status = 'DONE', result = p.result, error = NULL, progress = 100, finished_at = now(),
+                    webhook_pending = webhook_url IS NOT NULL,
+                    artifact_path = COALESCE(p.artifact_path, jobs.artifact_path),
+                    artifact_content_type = COALESCE(p.artifact_content_type, jobs.artifact_content_type),
+                    updated_at = now()
+    FROM unnest($1::uuid[], $2::int[], $3::json[], $4::text[], $5::text[])
+         AS p(id, attempt, result, artifact_path, artifact_content_type)
+    WHERE jobs.id = p.id AND jobs.status = 'PROCESSING' AND jobs.attempts = p.attempt
+    RETURNING jobs.*)
+  ${logged(`SELECT id, 'info', format('Attempt %s of %s succeeded (status DONE)', ${of}) FROM changed`)}
+  SELECT * FROM changed`;
+
+interface Success {
+  id: string;
+  attempt: number;
+  result: unknown;
+  artifact?: { path: string; contentType: string };
+}
+
+/** Statements per batch at most: one array parameter per column keeps it far below any protocol limit. */
+const MAX_BATCH = 500;
+
 /**
  * Every status change of a job, each one a single conditional UPDATE: a CANCELLED job never becomes DONE,
  * and a late attempt (`attempts` moved on) cannot overwrite a newer one. The change's log lines are written
  * by the same statement, so no crash can leave a DONE job without its "succeeded" line, and a worker pays one
- * round trip per change. A change that applies invalidates the cache before its event is published, so a
+ * round trip per change — shared with the other jobs starting or finishing at the same moment, for the two
+ * changes every job makes (GroupCommit). A change that applies invalidates the cache before its event is published, so a
  * read right after never shows the old state.
  */
 @Injectable()
@@ -52,14 +96,30 @@ export class JobStore {
     private readonly events: EventBus,
   ) {}
 
+  private readonly starts = new GroupCommit<string, Row | undefined>(
+    (ids) => this.many(START_MANY, [ids], ids),
+    { maxBatch: MAX_BATCH, key: (id) => id },
+  );
+
+  private readonly successes = new GroupCommit<Success, Row | undefined>(
+    (all) =>
+      this.many(
+        SUCCEED_MANY,
+        [
+          all.map((s) => s.id),
+          all.map((s) => s.attempt),
+          all.map((s) => (s.result == null ? null : JSON.stringify(s.result))),
+          all.map((s) => s.artifact?.path ?? null),
+          all.map((s) => s.artifact?.contentType ?? null),
+        ],
+        all.map((s) => s.id),
+      ),
+    { maxBatch: MAX_BATCH, key: (s) => s.id },
+  );
+
   /** PENDING (or PROCESSING left by a dead worker) → PROCESSING, counting the attempt. */
   async start(id: string) {
-    const job = await this.update(id, {
-      where: `status IN ('PENDING', 'PROCESSING')`,
-      set: `status = 'PROCESSING', attempts = attempts + 1, attempts_total = attempts_total + 1,
-            started_at = now(), next_retry_at = NULL, progress = 0`,
-      log: [{ level: 'info', message: `format('Attempt %s of %s started (status PROCESSING)', ${of})` }],
-    });
+    const job = this.applied(id, await this.starts.submit(id));
     if (job) this.events.publish(new JobStartedEvent(toJobView(job)));
     return job;
   }
@@ -79,19 +139,7 @@ export class JobStore {
     result: unknown,
     artifact?: { path: string; contentType: string },
   ) {
-    const job = await this.update(id, {
-      where: `status = 'PROCESSING' AND attempts = $2`,
-      set: `status = 'DONE', result = $3::json, error = NULL, progress = 100, finished_at = now(),
-            webhook_pending = webhook_url IS NOT NULL,
-            artifact_path = COALESCE($4, artifact_path), artifact_content_type = COALESCE($5, artifact_content_type)`,
-      params: [
-        attempt,
-        result == null ? null : JSON.stringify(result),
-        artifact?.path ?? null,
-        artifact?.contentType ?? null,
-      ],
-      log: [{ level: 'info', message: `format('Attempt %s of %s succeeded (status DONE)', ${of})` }],
-    });
+    const job = this.applied(id, await this.successes.submit({ id, attempt, result, artifact }));
     if (job) this.events.publish(new JobSucceededEvent(toJobView(job)));
     return job;
   }
@@ -151,25 +199,38 @@ export class JobStore {
     const lines = (change.log ?? [])
       .map(({ level, message }, n) => `(${n}, '${level}', ${message})`)
       .join(', ');
-    const logged = lines
-      ? `, logged AS (
-          INSERT INTO job_logs (job_id, level, message)
-          SELECT changed.id, line.level, line.message
-          FROM changed CROSS JOIN LATERAL (VALUES ${lines}) AS line(n, level, message)
-          ORDER BY line.n)`
+    const log = lines
+      ? logged(`SELECT changed.id, line.level, line.message
+                FROM changed CROSS JOIN LATERAL (VALUES ${lines}) AS line(n, level, message)
+                ORDER BY line.n`)
       : '';
-    const rows = await (manager ?? this.jobs.manager).query<Record<string, unknown>[]>(
-      `WITH changed AS (
-         UPDATE jobs SET ${change.set}, updated_at = now() WHERE id = $1 AND ${change.where} RETURNING *)${logged}
-       SELECT * FROM changed`,
-      [id, ...(change.params ?? [])],
-    );
-    const row = rows[0];
+    const text = `WITH changed AS (
+         UPDATE jobs SET ${change.set}, updated_at = now() WHERE id = $1 AND ${change.where} RETURNING *)${log}
+       SELECT * FROM changed`;
+    const values = [id, ...(change.params ?? [])];
+    const rows = manager
+      ? await manager.query<Row[]>(text, values)
+      : await preparedQuery<Row>(this.jobs.manager.connection, text, values);
+    if (!manager) return this.applied(id, rows[0]);
+    return rows[0] ? this.fromRow(rows[0]) : undefined;
+  }
+
+  /** One statement for many jobs: each job's changed row, or undefined where its condition did not hold. */
+  private async many(text: string, values: unknown[], ids: string[]): Promise<(Row | undefined)[]> {
+    const rows = await preparedQuery<Row>(this.jobs.manager.connection, text, values);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id));
+  }
+
+  /**
+   * A committed change outside a caller's transaction: the cache is invalidated, not awaited. The
+   * invalidation is written to Redis before the change's realtime events, on the same connection
+   * (RealtimePublisher shares it), so a client that hears of the change and reads it is served after the
+   * invalidation without this process waiting a round trip for it.
+   */
+  private applied(id: string, row: Row | undefined): JobEntity | undefined {
     if (!row) return undefined;
-    // Not awaited: the invalidation is written to Redis before the change's realtime events, on the same
-    // connection (RealtimePublisher shares it), so a client that hears of the change and reads it is served
-    // after the invalidation without this process waiting a round trip for it.
-    if (!manager) this.invalidate(id);
+    this.invalidate(id);
     return this.fromRow(row);
   }
 

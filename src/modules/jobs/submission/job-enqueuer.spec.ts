@@ -13,16 +13,16 @@ import { JobEnqueuer } from './job-enqueuer';
 describe(JobEnqueuer.name, () => {
   const at = new Date('2030-01-01T00:00:00Z');
   // Like the INSERT … RETURNING *: snake_case rows with the defaults, in no promised order.
-  const db = {
-    query: jest.fn((_sql: string, [json]: [string, string]) =>
-      Promise.resolve(
-        (JSON.parse(json) as (JobDraft & { id: string })[])
-          .map(({ id, type }) => ({ id, type, status: 'PENDING', created_at: at, updated_at: at }))
-          .reverse(),
-      ),
-    ),
-    getRepository: jest.fn(() => repository),
+  const query = jest.fn((_sql: string, [json]: [string, string]) =>
+    (JSON.parse(json) as (JobDraft & { id: string })[])
+      .map(({ id, type }) => ({ id, type, status: 'PENDING', created_at: at, updated_at: at }))
+      .reverse(),
+  );
+  const pool = {
+    query: ({ text, values }: { text: string; values: [string, string] }) =>
+      Promise.resolve({ rows: query(text, values) }),
   };
+  const db = { driver: { master: pool }, getRepository: jest.fn(() => repository) };
   const repository = { delete: jest.fn() };
   const store = {
     fromRow: (row: Record<string, unknown>) =>
@@ -63,10 +63,11 @@ describe(JobEnqueuer.name, () => {
 
   it('inserts in one statement and queues a single job with add under its id', async () => {
     const [job] = await sut.submit([draft()], 'api');
-    expect(db.query).toHaveBeenCalledTimes(1);
-    const [, [rows, line]] = db.query.mock.calls[0];
-    expect(JSON.parse(rows)).toEqual([{ ...draft(), id: job.id }]);
-    expect(line).toBe('Job created (type %s, priority %s)');
+    expect(query).toHaveBeenCalledTimes(1);
+    const [, [rows]] = query.mock.calls[0];
+    expect(JSON.parse(rows)).toEqual([
+      { ...draft(), id: job.id, line: 'Job created (type %s, priority %s)' },
+    ]);
     expect(job).toMatchObject({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), type: 'sleep' });
     expect(queue.add).toHaveBeenCalledWith(RUN_JOB, { jobId: job.id }, runJobOptions(job));
     expect(queue.addBulk).not.toHaveBeenCalled();
@@ -77,8 +78,11 @@ describe(JobEnqueuer.name, () => {
 
   it('queues many jobs with one addBulk, in the order submitted, and publishes one event each', async () => {
     const jobs = await sut.submit([draft('a'), draft('b')], 'batch');
-    expect(db.query).toHaveBeenCalledTimes(1);
-    expect(db.query.mock.calls[0][1][1]).toBe('Job created in a batch (type %s, priority %s)');
+    expect(query).toHaveBeenCalledTimes(1);
+    const rows = JSON.parse(query.mock.calls[0][1][0]) as { line: string }[];
+    expect(rows.map((row) => row.line)).toEqual(
+      Array(2).fill('Job created in a batch (type %s, priority %s)'),
+    );
     expect(jobs.map((job) => job.type)).toEqual(['a', 'b']);
     expect(queue.add).not.toHaveBeenCalled();
     expect(queue.addBulk).toHaveBeenCalledWith(
@@ -87,6 +91,32 @@ describe(JobEnqueuer.name, () => {
     expect(published().map((e) => [e.job.type, e.via])).toEqual([
       ['a', 'batch'],
       ['b', 'batch'],
+    ]);
+  });
+
+  it('lets submissions that arrive meanwhile share the next INSERT and queue add, each getting its own jobs', async () => {
+    const first = sut.submit([draft('a')], 'api');
+    const others = [sut.submit([draft('b')], 'api'), sut.submit([draft('c'), draft('d')], 'batch')];
+    const keyed = sut.submit([{ ...draft('e'), idempotencyKey: 'k1', requestHash: 'h' }], 'api');
+    const [a, b, cd, e] = await Promise.all([first, ...others, keyed]);
+    expect([a, b, cd, e].map((jobs) => jobs.map((job) => job.type))).toEqual([
+      ['a'],
+      ['b'],
+      ['c', 'd'],
+      ['e'],
+    ]);
+    // a alone (nothing in flight), the keyed one alone at once, then b, c and d together.
+    const statements = query.mock.calls.map(([, [json]]) =>
+      (JSON.parse(json) as JobDraft[]).map((r) => r.type),
+    );
+    expect(statements).toEqual([['a'], ['e'], ['b', 'c', 'd']]);
+    expect(queue.addBulk).toHaveBeenCalledTimes(1);
+    expect(published().map((event) => [event.job.type, event.via])).toEqual([
+      ['e', 'api'],
+      ['a', 'api'],
+      ['b', 'api'],
+      ['c', 'batch'],
+      ['d', 'batch'],
     ]);
   });
 
@@ -99,7 +129,7 @@ describe(JobEnqueuer.name, () => {
       status: 503,
     });
     expect(db.getRepository).toHaveBeenCalledWith(JobEntity);
-    const ids = (JSON.parse(db.query.mock.calls[0][1][0]) as { id: string }[]).map((row) => row.id);
+    const ids = (JSON.parse(query.mock.calls[0][1][0]) as { id: string }[]).map((row) => row.id);
     expect(repository.delete).toHaveBeenCalledWith({ id: In(ids) });
     expect(events.publish).not.toHaveBeenCalled();
   });
@@ -118,7 +148,7 @@ describe(JobEnqueuer.name, () => {
     const bug = new Error('bad options');
     queue.add.mockRejectedValueOnce(bug);
     await expect(sut.submit([draft()], 'api')).rejects.toBe(bug);
-    const [{ id }] = JSON.parse(db.query.mock.calls[0][1][0]) as { id: string }[];
+    const [{ id }] = JSON.parse(query.mock.calls[0][1][0]) as { id: string }[];
     expect(repository.delete).toHaveBeenCalledWith({ id: In([id]) });
   });
 });

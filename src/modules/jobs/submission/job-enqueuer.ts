@@ -11,6 +11,8 @@ import { JobEntity } from '../entities/job.entity';
 import { JobSubmittedEvent } from '../events/job-submitted.event';
 import { isoTimestamp, JobStore } from '../job-store';
 import { toJobView } from '../job-view';
+import { preparedQuery } from '../prepared-query';
+import { GroupCommit } from '@app/common/async/group-commit';
 import { JOBS_QUEUE, RUN_JOB, RunJobData, runJobOptions } from '../jobs.queue';
 import type { JobDraft } from './job-drafts';
 
@@ -19,31 +21,50 @@ const CREATED_LINES = {
   batch: 'Job created in a batch (type %s, priority %s)',
 };
 
+// Rows as one JSON array (one parameter, whatever their number), each with its "created" log line.
 const INSERT_JOBS = `
-  WITH created AS (
+  WITH draft AS (
+    SELECT * FROM json_to_recordset($1::json) AS d(id uuid, "userId" uuid, type text, priority text,
+         payload json, "maxRetries" int, "timeoutMs" int, "webhookUrl" text, "runAt" timestamptz,
+         "idempotencyKey" text, "requestHash" text, line text)),
+  created AS (
     INSERT INTO jobs (id, user_id, type, priority, payload, max_retries, timeout_ms, webhook_url, run_at,
                       idempotency_key, request_hash)
     SELECT id, "userId", type, priority, payload, "maxRetries", "timeoutMs", "webhookUrl", "runAt",
            "idempotencyKey", "requestHash"
-    FROM json_to_recordset($1::json) AS draft(id uuid, "userId" uuid, type text, priority text, payload json,
-         "maxRetries" int, "timeoutMs" int, "webhookUrl" text, "runAt" timestamptz, "idempotencyKey" text,
-         "requestHash" text)
+    FROM draft
     RETURNING *),
   logged AS (
     INSERT INTO job_logs (job_id, level, message)
-    SELECT id, 'info', format($2, type, priority)
+    SELECT created.id, 'info', format(draft.line, created.type, created.priority)
            || CASE WHEN run_at IS NULL THEN '' ELSE ', scheduled for ' || ${isoTimestamp('run_at')} END
-    FROM created)
+    FROM created JOIN draft USING (id))
   SELECT * FROM created`;
+
+interface Submission {
+  drafts: JobDraft[];
+  via: 'api' | 'batch';
+}
+
+/** Submissions (not rows) per shared statement at most: a batch request brings up to 100 rows. */
+const MAX_SUBMISSIONS = 50;
 
 /**
  * PostgreSQL is the record and the queue the trigger: rows are committed first (so a worker always finds
  * its row), then enqueued under their own ids. If Redis refuses, the rows are deleted again and the caller
  * gets 503; should that delete fail too, the PENDING rows stay and the reconciler enqueues them.
+ *
+ * Submissions that arrive while another is being written share its next INSERT and queue add (GroupCommit):
+ * under load a request pays a share of two round trips, not two. They succeed or fail together, which each
+ * would have done alone too: their rows were validated, so what can fail is PostgreSQL or Redis. A submission
+ * with an idempotency key goes alone, as its unique index may refuse it (and only it).
  */
 @Injectable()
 export class JobEnqueuer {
   private readonly logger = new Logger(JobEnqueuer.name);
+  private readonly shared = new GroupCommit<Submission, JobEntity[]>((all) => this.write(all), {
+    maxBatch: MAX_SUBMISSIONS,
+  });
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -53,18 +74,28 @@ export class JobEnqueuer {
   ) {}
 
   async submit(drafts: JobDraft[], via: 'api' | 'batch'): Promise<JobEntity[]> {
-    // One statement: all rows or none, with their "created" log lines, ids and defaults returned.
-    const rows = drafts.map((draft) => ({ id: randomUUID(), ...draft }));
-    const created = await this.db.query<Record<string, unknown>[]>(INSERT_JOBS, [
-      JSON.stringify(rows),
-      CREATED_LINES[via],
+    const submission = { drafts, via };
+    const jobs = drafts.some((draft) => draft.idempotencyKey)
+      ? (await this.write([submission]))[0]
+      : await this.shared.submit(submission);
+    for (const job of jobs) this.events.publish(new JobSubmittedEvent(toJobView(job), via));
+    return jobs;
+  }
+
+  /** One INSERT (all rows or none) and one queue add for all the submissions; their jobs, each in order. */
+  private async write(submissions: Submission[]): Promise<JobEntity[][]> {
+    const rows = submissions.map(({ drafts, via }) =>
+      drafts.map((draft) => ({ id: randomUUID(), ...draft, line: CREATED_LINES[via] })),
+    );
+    const created = await preparedQuery<Record<string, unknown>>(this.db, INSERT_JOBS, [
+      JSON.stringify(rows.flat()),
     ]);
     const byId = new Map(created.map((row) => [row.id, this.store.fromRow(row)]));
-    const jobs = rows.map((row) => byId.get(row.id)!);
+    const jobs = rows.map((submitted) => submitted.map((row) => byId.get(row.id)!));
     try {
-      await this.enqueue(jobs);
+      await this.enqueue(jobs.flat());
     } catch (error) {
-      const ids = jobs.map((job) => job.id);
+      const ids = rows.flat().map((row) => row.id);
       await this.db
         .getRepository(JobEntity)
         .delete({ id: In(ids) })
@@ -81,7 +112,6 @@ export class JobEnqueuer {
         );
       throw error;
     }
-    for (const job of jobs) this.events.publish(new JobSubmittedEvent(toJobView(job), via));
     return jobs;
   }
 
