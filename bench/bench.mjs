@@ -113,7 +113,7 @@ async function openLoop(rate, seconds, send) {
     const wait = due - performance.now();
     // A timer, not a spin on the last millisecond: spinning took half a core from the two being measured. A
     // late timer only adds its lateness to that request's latency (measured from `due`).
-    if (wait > 0) await sleep(wait);
+    if (wait > 0) await sleep(Math.ceil(wait)); // a timer rounds a fraction down: never early
     inFlight.push(
       send(i).then(
         () => latencies.push(performance.now() - due),
