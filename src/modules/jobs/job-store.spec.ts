@@ -108,11 +108,12 @@ describe(JobStore.name, () => {
     query.mockImplementation((_text: string, [ids]: [string[]]) =>
       ids.filter((id) => id !== 'j3').map((id) => ({ ...row, id })),
     );
-    const started = await Promise.all(['j1', 'j2', 'j3', 'j4'].map((id) => sut.start(id)));
-    expect(started.map((job) => job?.id)).toEqual(['j1', 'j2', undefined, 'j4']);
+    const started = await Promise.all(['j1', 'j4', 'j3', 'j2'].map((id) => sut.start(id)));
+    expect(started.map((job) => job?.id)).toEqual(['j1', 'j4', undefined, 'j2']);
+    // In id order, so batches sharing rows lock them in the same order.
     expect(query.mock.calls.map(([, [ids]]) => ids as string[])).toEqual([['j1'], ['j2', 'j3', 'j4']]);
     expect(query.mock.calls[1][0]).toContain('FROM unnest($1::uuid[]) AS p(id)');
-    expect(cache.invalidate.mock.calls).toEqual([['j1'], ['j2'], ['j4']]);
+    expect(cache.invalidate.mock.calls).toEqual([['j1'], ['j4'], ['j2']]);
     expect(events.publish).toHaveBeenCalledTimes(3);
     query.mockReset();
   });

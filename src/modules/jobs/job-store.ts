@@ -75,6 +75,13 @@ interface Success {
   artifact?: { path: string; contentType: string };
 }
 
+/**
+ * A batch's jobs in id order: every batch then locks its rows in the same order, so two batches that share
+ * rows (a stalled job started again elsewhere) wait for each other instead of deadlocking.
+ */
+const byId = <T>(items: T[], id: (item: T) => string) =>
+  [...items].sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
+
 /** Statements per batch at most: one array parameter per column keeps it far below any protocol limit. */
 const MAX_BATCH = 500;
 
@@ -97,23 +104,25 @@ export class JobStore {
   ) {}
 
   private readonly starts = new GroupCommit<string, Row | undefined>(
-    (ids) => this.many(START_MANY, [ids], ids),
+    (ids) => this.many(START_MANY, [byId(ids, (id) => id)], ids),
     { maxBatch: MAX_BATCH, key: (id) => id },
   );
 
   private readonly successes = new GroupCommit<Success, Row | undefined>(
-    (all) =>
-      this.many(
+    (all) => {
+      const sorted = byId(all, (s) => s.id);
+      return this.many(
         SUCCEED_MANY,
         [
-          all.map((s) => s.id),
-          all.map((s) => s.attempt),
-          all.map((s) => (s.result == null ? null : JSON.stringify(s.result))),
-          all.map((s) => s.artifact?.path ?? null),
-          all.map((s) => s.artifact?.contentType ?? null),
+          sorted.map((s) => s.id),
+          sorted.map((s) => s.attempt),
+          sorted.map((s) => (s.result == null ? null : JSON.stringify(s.result))),
+          sorted.map((s) => s.artifact?.path ?? null),
+          sorted.map((s) => s.artifact?.contentType ?? null),
         ],
         all.map((s) => s.id),
-      ),
+      );
+    },
     { maxBatch: MAX_BATCH, key: (s) => s.id },
   );
 

@@ -12,6 +12,8 @@ import type { JobStore } from '../job-store';
 import type { RunJobData } from '../jobs.queue';
 import { JobTimeoutError, RUN_JOB_WORKER_OPTIONS, RunJobProcessor } from './run-job.processor';
 
+const J1 = '0f9b3a52-5c1e-4d7a-9a43-2f1b8e6c7d10';
+
 describe(RunJobProcessor.name, () => {
   const store = {
     start: jest.fn(),
@@ -40,7 +42,7 @@ describe(RunJobProcessor.name, () => {
     fake<JobLogWriter>(logs),
   );
   const row = {
-    id: 'j1',
+    id: J1,
     userId: 'u1',
     type: 'sleep',
     payload: { delayMs: 1 },
@@ -48,7 +50,7 @@ describe(RunJobProcessor.name, () => {
     timeoutMs: 5000,
   };
   const queued = (attemptsMade = 0, attempts = 4) =>
-    fake<Job<RunJobData>>({ data: { jobId: 'j1' }, attemptsMade, opts: { attempts } });
+    fake<Job<RunJobData>>({ data: { jobId: J1 }, attemptsMade, opts: { attempts } });
   const never = () => new Promise<never>(() => undefined);
   /** The context the handler got, once it runs. */
   const handlerStarted = () =>
@@ -67,17 +69,26 @@ describe(RunJobProcessor.name, () => {
     store.start.mockResolvedValue(row);
   });
 
+  it('refuses, for good and before touching the database, a queue entry that is not a Conveyor job', async () => {
+    await expect(
+      sut.process(
+        fake<Job<RunJobData>>({ data: { jobId: 'x; DROP TABLE jobs' }, attemptsMade: 0, opts: {} }),
+      ),
+    ).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(store.start).not.toHaveBeenCalled();
+  });
+
   it('runs nothing when the job cannot start (cancelled, finished or gone)', async () => {
     store.start.mockResolvedValue(undefined);
     await expect(sut.process(queued())).resolves.toBeUndefined();
-    expect(store.start).toHaveBeenCalledWith('j1');
+    expect(store.start).toHaveBeenCalledWith(J1);
     expect(run).not.toHaveBeenCalled();
   });
 
   it('fails a job whose type has no handler, for good', async () => {
     registry.get.mockReturnValueOnce(undefined as never);
     await expect(sut.process(queued())).rejects.toBeInstanceOf(UnrecoverableError);
-    expect(store.fail).toHaveBeenCalledWith('j1', 1, "No handler for job type 'sleep' in this worker");
+    expect(store.fail).toHaveBeenCalledWith(J1, 1, "No handler for job type 'sleep' in this worker");
   });
 
   it('records the result and the saved artifact on success', async () => {
@@ -88,13 +99,13 @@ describe(RunJobProcessor.name, () => {
     });
     await expect(sut.process(queued())).resolves.toBeUndefined();
     expect(registry.instantiate).toHaveBeenCalledWith('sleep', { delayMs: 1 });
-    expect(run.mock.calls[0][1]).toMatchObject({ jobId: 'j1', userId: 'u1', attempt: 1 });
-    expect(logs.append).toHaveBeenCalledWith('j1', 'info', 'working');
+    expect(run.mock.calls[0][1]).toMatchObject({ jobId: J1, userId: 'u1', attempt: 1 });
+    expect(logs.append).toHaveBeenCalledWith(J1, 'info', 'working');
     expect(store.succeed).toHaveBeenCalledWith(
-      'j1',
+      J1,
       1,
       { echoed: { delayMs: 1 } },
-      { path: 'j1/out.csv', contentType: 'text/csv' },
+      { path: `${J1}/out.csv`, contentType: 'text/csv' },
     );
     expect(logs.flush.mock.invocationCallOrder[0]).toBeLessThan(store.succeed.mock.invocationCallOrder[0]);
     expect(store.fail).not.toHaveBeenCalled();
@@ -117,7 +128,7 @@ describe(RunJobProcessor.name, () => {
         string,
         number,
       ];
-      expect([id, attempt, message]).toEqual(['j1', n, 'boom']);
+      expect([id, attempt, message]).toEqual([J1, n, 'boom']);
       expect(delayMs).toBeGreaterThanOrEqual(2 ** n * 1000);
       expect(delayMs).toBeLessThanOrEqual(2 ** n * 1000 + 999);
       // BullMQ waits exactly the delay recorded as nextRetryAt.
@@ -132,14 +143,14 @@ describe(RunJobProcessor.name, () => {
     const error = await sut.process(queued(3, 4)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnrecoverableError);
     expect(error).toMatchObject({ message: 'boom' });
-    expect(store.fail).toHaveBeenCalledWith('j1', 4, 'boom');
+    expect(store.fail).toHaveBeenCalledWith(J1, 4, 'boom');
     expect(store.scheduleRetry).not.toHaveBeenCalled();
   });
 
   it('does not retry a refused private target', async () => {
     run.mockRejectedValue(new PrivateTargetError('127.0.0.1', '127.0.0.1'));
     await expect(sut.process(queued(0, 4))).rejects.toBeInstanceOf(UnrecoverableError);
-    expect(store.fail).toHaveBeenCalledWith('j1', 1, expect.stringContaining('Refused to connect'));
+    expect(store.fail).toHaveBeenCalledWith(J1, 1, expect.stringContaining('Refused to connect'));
     expect(store.scheduleRetry).not.toHaveBeenCalled();
   });
 
@@ -150,7 +161,7 @@ describe(RunJobProcessor.name, () => {
     const { signal } = await started;
     expect(error).toBeInstanceOf(UnrecoverableError);
     expect(error).toMatchObject({ message: 'Job timed out after 20 ms' });
-    expect(store.fail).toHaveBeenCalledWith('j1', 1, 'Job timed out after 20 ms');
+    expect(store.fail).toHaveBeenCalledWith(J1, 1, 'Job timed out after 20 ms');
     expect(signal.aborted).toBe(true);
     expect(signal.reason).toBeInstanceOf(JobTimeoutError);
   });
@@ -159,22 +170,17 @@ describe(RunJobProcessor.name, () => {
     store.start.mockResolvedValue({ ...row, timeoutMs: 20 });
     void handlerStarted();
     await expect(sut.process(queued(0, 2))).rejects.toThrow('Job timed out after 20 ms');
-    expect(store.scheduleRetry).toHaveBeenCalledWith(
-      'j1',
-      1,
-      'Job timed out after 20 ms',
-      expect.any(Number),
-    );
+    expect(store.scheduleRetry).toHaveBeenCalledWith(J1, 1, 'Job timed out after 20 ms', expect.any(Number));
   });
 
   it('stops quietly on cancel: a log line, no success or failure recorded', async () => {
     const started = handlerStarted();
     const processing = sut.process(queued());
     const { signal } = await started;
-    cancellation.abortLocal('j1');
+    cancellation.abortLocal(J1);
     await expect(processing).resolves.toBeUndefined();
     expect(signal.aborted).toBe(true);
-    expect(logs.append).toHaveBeenCalledWith('j1', 'warn', 'Attempt 1 stopped: the job was cancelled');
+    expect(logs.append).toHaveBeenCalledWith(J1, 'warn', 'Attempt 1 stopped: the job was cancelled');
     expect(store.succeed).not.toHaveBeenCalled();
     expect(store.fail).not.toHaveBeenCalled();
     expect(store.scheduleRetry).not.toHaveBeenCalled();
@@ -188,10 +194,10 @@ describe(RunJobProcessor.name, () => {
     });
     await sut.process(queued());
     expect(store.progress.mock.calls).toEqual([
-      ['j1', 1, 50],
-      ['j1', 1, 100],
-      ['j1', 1, 99],
-      ['j1', 1, 0],
+      [J1, 1, 50],
+      [J1, 1, 100],
+      [J1, 1, 99],
+      [J1, 1, 0],
     ]);
   });
 
@@ -250,6 +256,6 @@ describe(RunJobProcessor.name, () => {
       return Promise.resolve('ok');
     });
     await expect(sut.process(queued())).resolves.toBeUndefined();
-    expect(store.succeed).toHaveBeenCalledWith('j1', 1, 'ok', undefined);
+    expect(store.succeed).toHaveBeenCalledWith(J1, 1, 'ok', undefined);
   });
 });

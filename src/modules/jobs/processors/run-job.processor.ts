@@ -38,6 +38,8 @@ export const RUN_JOB_WORKER_OPTIONS: Partial<WorkerOptions> = {
   },
 };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const errorMessage = (error: unknown) =>
   (error instanceof Error ? error.message : String(error)).slice(0, 2000);
 
@@ -65,6 +67,9 @@ export class RunJobProcessor extends WorkerHost implements OnModuleDestroy {
 
   async process(queued: Job<RunJobData>): Promise<void> {
     const { jobId } = queued.data;
+    // Only ours are uuids; anything else (added by hand, through the queue board) would fail the shared start
+    // statement for every job starting with it.
+    if (typeof jobId !== 'string' || !UUID.test(jobId)) throw new UnrecoverableError('Not a Conveyor job');
     // Listen for a cancel before the row says PROCESSING, so a cancel right at the start is not missed.
     const controller = new AbortController();
     const untrack = this.cancellation.track(jobId, controller);
