@@ -249,6 +249,19 @@ export function redisUrlOf(config: ConfigService<Env, true>): string {
   });
 }
 
+/**
+ * Lock settings shared by both BullMQ workers (jobs and webhook deliveries): an entry whose worker died is
+ * taken again after about lock + stalled interval, and only an entry that stalls more than three times (a
+ * payload that kills its worker every time) is given up.
+ */
+export function workerLockOptions(config: ConfigService<Env, true>) {
+  return {
+    lockDuration: config.get('WORKER_LOCK_DURATION_MS', { infer: true }),
+    stalledInterval: config.get('WORKER_STALLED_INTERVAL_MS', { infer: true }),
+    maxStalledCount: 3,
+  };
+}
+
 export const isTrue = (value: string) => value === 'true' || value === '1';
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };

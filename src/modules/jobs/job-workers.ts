@@ -3,7 +3,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CommandBus } from '@nestjs/cqrs';
 import { ConfigService } from '@nestjs/config';
-import type { Env } from '../../config/env';
+import { type Env, workerLockOptions } from '../../config/env';
 import { PurgeExpiredJobsCommand } from './commands/purge-expired-jobs/purge-expired-jobs.command';
 import { JobCancellation } from './job-cancellation';
 import { JobReconciler } from './job-reconciler';
@@ -33,9 +33,7 @@ export class JobWorkers implements OnApplicationBootstrap {
     if (this.config.get('PROCESS_ROLE', { infer: true }) === 'api') return;
     Object.assign(RUN_JOB_WORKER_OPTIONS, {
       concurrency: this.config.get('WORKER_CONCURRENCY', { infer: true }),
-      lockDuration: this.config.get('WORKER_LOCK_DURATION_MS', { infer: true }),
-      stalledInterval: this.config.get('WORKER_STALLED_INTERVAL_MS', { infer: true }),
-      maxStalledCount: 3,
+      ...workerLockOptions(this.config),
     });
     await this.cancellation.listen();
     this.registrar.register();

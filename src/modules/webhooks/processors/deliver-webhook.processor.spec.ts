@@ -59,7 +59,12 @@ describe(DeliverWebhookProcessor.name, () => {
     const worker = app.get(DeliverWebhookProcessor).worker as unknown as RecordingWorker;
     expect(RecordingWorker.created).toEqual([worker]);
     expect(worker.name).toBe(WEBHOOKS_QUEUE);
-    expect(worker.opts).toMatchObject({ concurrency: 10, lockDuration: 4321, stalledInterval: 1234 });
+    expect(worker.opts).toMatchObject({
+      concurrency: 10,
+      lockDuration: 4321,
+      stalledInterval: 1234,
+      maxStalledCount: 3, // like the jobs worker: a second stall does not lose the delivery
+    });
     expect(worker.opts.settings?.backoffStrategy).toBeDefined();
     await app.close();
   });

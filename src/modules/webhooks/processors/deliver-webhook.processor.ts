@@ -3,7 +3,7 @@ import { OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { CommandBus } from '@nestjs/cqrs';
 import { Job, WorkerOptions } from 'bullmq';
-import type { Env } from '../../../config/env';
+import { type Env, workerLockOptions } from '../../../config/env';
 import { DeliverWebhookCommand } from '../commands/deliver-webhook/deliver-webhook.command';
 import { DeliverWebhookData, WEBHOOKS_QUEUE, webhookRetryDelayMs } from '../webhooks.queue';
 
@@ -29,10 +29,7 @@ export class DeliverWebhookProcessor extends WorkerHost implements OnModuleInit 
 
   /** The jobs worker's lock settings: a delivery whose worker died is sent again after about their sum. */
   onModuleInit() {
-    Object.assign(DELIVER_WEBHOOK_WORKER_OPTIONS, {
-      lockDuration: this.config.get('WORKER_LOCK_DURATION_MS', { infer: true }),
-      stalledInterval: this.config.get('WORKER_STALLED_INTERVAL_MS', { infer: true }),
-    });
+    Object.assign(DELIVER_WEBHOOK_WORKER_OPTIONS, workerLockOptions(this.config));
   }
 
   async process(job: Job<DeliverWebhookData>) {
