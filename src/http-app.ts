@@ -14,9 +14,9 @@ import { EnvelopeInterceptor } from '@app/common/http/envelope.interceptor';
 import { toErrorResponse } from '@app/common/http/error-response';
 import { AppValidationPipe } from '@app/common/http/validation';
 import { Env, redisUrlOf } from './config/env';
+import { SHUTDOWN_SIGNALS } from './config/shutdown';
 import { QUEUE_BOARD_ROUTE } from './modules/admin/queue-board';
 import { RedisIoAdapter, socketIoKey } from './modules/realtime/redis-io.adapter';
-import { SHUTDOWN_SIGNALS } from './config/shutdown';
 
 export const BODY_LIMIT = '1mb';
 const REQUEST_ID = /^[\w.:-]{1,128}$/;

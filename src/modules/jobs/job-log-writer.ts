@@ -52,7 +52,7 @@ export class JobLogWriter {
     return this.pending.get(jobId) ?? Promise.resolve();
   }
 
-  /** Shutdown: waits until lines appended by event handlers while writing are written too (bounded). */
+  /** Shutdown: waits until lines appended while writing are written too (bounded). */
   async drain(rounds = 10): Promise<void> {
     for (let i = 0; i < rounds && (this.buffer.length > 0 || this.next); i++) await this.tail;
     await this.tail;

@@ -15,7 +15,7 @@ import { toJobView } from './job-view';
 import { preparedQuery } from './prepared-query';
 import { GroupCommit } from '@app/common/async/group-commit';
 
-/** A line of the job's log written by the change itself: `message` is SQL over the changed row and the params. */
+/** A line of the job's log written by the change itself; `message` is SQL over the changed row and params. */
 export interface ChangeLogLine {
   level: LogLevel;
   message: string;
@@ -39,8 +39,16 @@ export const isoTimestamp = (column: string) =>
 
 type Row = Record<string, unknown>;
 
-/** A job's log lines of the changed rows `changed`, appended to a change's statement. */
-const logged = (lines: string) => `, logged AS (INSERT INTO job_logs (job_id, level, message) ${lines})`;
+/** The CTE writing the log lines of every row in `changed`, in the order given (appended to a statement). */
+function logged(lines: ChangeLogLine[]): string {
+  if (lines.length === 0) return '';
+  const values = lines.map(({ level, message }, n) => `(${n}, '${level}', ${message})`).join(', ');
+  return `, logged AS (
+    INSERT INTO job_logs (job_id, level, message)
+    SELECT changed.id, line.level, line.message
+    FROM changed CROSS JOIN LATERAL (VALUES ${values}) AS line(n, level, message)
+    ORDER BY line.n)`;
+}
 
 // The two changes every job makes, for many jobs at once (see GroupCommit): arrays in, one row per job that
 // changed out. Same conditions and log lines as one job's change would have.
@@ -51,7 +59,7 @@ const START_MANY = `
     FROM unnest($1::uuid[]) AS p(id)
     WHERE jobs.id = p.id AND jobs.status IN ('PENDING', 'PROCESSING')
     RETURNING jobs.*)
-  ${logged(`SELECT id, 'info', format('Attempt %s of %s started (status PROCESSING)', ${of}) FROM changed`)}
+  ${logged([{ level: 'info', message: `format('Attempt %s of %s started (status PROCESSING)', ${of})` }])}
   SELECT * FROM changed`;
 
 const SUCCEED_MANY = `
@@ -65,7 +73,7 @@ const SUCCEED_MANY = `
          AS p(id, attempt, result, artifact_path, artifact_content_type)
     WHERE jobs.id = p.id AND jobs.status = 'PROCESSING' AND jobs.attempts = p.attempt
     RETURNING jobs.*)
-  ${logged(`SELECT id, 'info', format('Attempt %s of %s succeeded (status DONE)', ${of}) FROM changed`)}
+  ${logged([{ level: 'info', message: `format('Attempt %s of %s succeeded (status DONE)', ${of})` }])}
   SELECT * FROM changed`;
 
 interface Success {
@@ -79,7 +87,7 @@ interface Success {
  * A batch's jobs in id order: every batch then locks its rows in the same order, so two batches that share
  * rows (a stalled job started again elsewhere) wait for each other instead of deadlocking.
  */
-const byId = <T>(items: T[], id: (item: T) => string) =>
+const inIdOrder = <T>(items: T[], id: (item: T) => string) =>
   [...items].sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
 
 /** Statements per batch at most: one array parameter per column keeps it far below any protocol limit. */
@@ -90,8 +98,8 @@ const MAX_BATCH = 500;
  * and a late attempt (`attempts` moved on) cannot overwrite a newer one. The change's log lines are written
  * by the same statement, so no crash can leave a DONE job without its "succeeded" line, and a worker pays one
  * round trip per change — shared with the other jobs starting or finishing at the same moment, for the two
- * changes every job makes (GroupCommit). A change that applies invalidates the cache before its event is published, so a
- * read right after never shows the old state.
+ * changes every job makes (GroupCommit). A change that applies invalidates the cache before its event is
+ * published, so a read right after never shows the old state.
  */
 @Injectable()
 export class JobStore {
@@ -104,13 +112,13 @@ export class JobStore {
   ) {}
 
   private readonly starts = new GroupCommit<string, Row | undefined>(
-    (ids) => this.many(START_MANY, [byId(ids, (id) => id)], ids),
+    (ids) => this.many(START_MANY, [inIdOrder(ids, (id) => id)], ids),
     { maxBatch: MAX_BATCH, key: (id) => id },
   );
 
   private readonly successes = new GroupCommit<Success, Row | undefined>(
     (all) => {
-      const sorted = byId(all, (s) => s.id);
+      const sorted = inIdOrder(all, (s) => s.id);
       return this.many(
         SUCCEED_MANY,
         [
@@ -156,7 +164,8 @@ export class JobStore {
   async scheduleRetry(id: string, attempt: number, error: string, delayMs: number) {
     const job = await this.update(id, {
       where: `status = 'PROCESSING' AND attempts = $2`,
-      set: `status = 'PENDING', error = $3, next_retry_at = now() + make_interval(secs => $4::double precision)`,
+      set: `status = 'PENDING', error = $3,
+            next_retry_at = now() + make_interval(secs => $4::double precision)`,
       params: [attempt, error, delayMs / 1000],
       log: [
         { level: 'warn', message: `format('Attempt %s of %s failed: %s', ${of}, error)` },
@@ -205,17 +214,10 @@ export class JobStore {
    * transaction; the caller then invalidates).
    */
   async update(id: string, change: JobChange, manager?: EntityManager): Promise<JobEntity | undefined> {
-    const lines = (change.log ?? [])
-      .map(({ level, message }, n) => `(${n}, '${level}', ${message})`)
-      .join(', ');
-    const log = lines
-      ? logged(`SELECT changed.id, line.level, line.message
-                FROM changed CROSS JOIN LATERAL (VALUES ${lines}) AS line(n, level, message)
-                ORDER BY line.n`)
-      : '';
+    const log = logged(change.log ?? []);
     const text = `WITH changed AS (
-         UPDATE jobs SET ${change.set}, updated_at = now() WHERE id = $1 AND ${change.where} RETURNING *)${log}
-       SELECT * FROM changed`;
+        UPDATE jobs SET ${change.set}, updated_at = now() WHERE id = $1 AND ${change.where} RETURNING *)${log}
+      SELECT * FROM changed`;
     const values = [id, ...(change.params ?? [])];
     const rows = manager
       ? await manager.query<Row[]>(text, values)

@@ -1,6 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { Job, UnrecoverableError, WorkerOptions } from 'bullmq';
+import { isUUID } from 'class-validator';
 import { PrivateTargetError } from '@app/common/net/outbound-http';
 import { ArtifactStore, artifactUrl } from '../artifacts/artifact-store';
 import { JobHandlerRegistry } from '../job-handler-registry';
@@ -38,8 +39,6 @@ export const RUN_JOB_WORKER_OPTIONS: Partial<WorkerOptions> = {
   },
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 const errorMessage = (error: unknown) =>
   (error instanceof Error ? error.message : String(error)).slice(0, 2000);
 
@@ -69,7 +68,7 @@ export class RunJobProcessor extends WorkerHost implements OnModuleDestroy {
     const { jobId } = queued.data;
     // Only ours are uuids; anything else (added by hand, through the queue board) would fail the shared start
     // statement for every job starting with it.
-    if (typeof jobId !== 'string' || !UUID.test(jobId)) throw new UnrecoverableError('Not a Conveyor job');
+    if (typeof jobId !== 'string' || !isUUID(jobId)) throw new UnrecoverableError('Not a Conveyor job');
     // Listen for a cancel before the row says PROCESSING, so a cancel right at the start is not missed.
     const controller = new AbortController();
     const untrack = this.cancellation.track(jobId, controller);
