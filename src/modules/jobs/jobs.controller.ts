@@ -41,7 +41,7 @@ import {
   JobStatsResponseDto,
 } from './dto/job.response.dto';
 import { SubmitJobBatchDto, SubmitJobDto } from './dto/submit-job.dto';
-import { JOB_PAYLOADS } from './handlers/job-payloads';
+import { JOB_PAYLOADS } from './job-types/job-payloads';
 import { GetJobArtifactQuery } from './queries/get-job-artifact/get-job-artifact.query';
 import { GetJobLogsQuery } from './queries/get-job-logs/get-job-logs.query';
 import { GetJobStatsQuery } from './queries/get-job-stats/get-job-stats.query';

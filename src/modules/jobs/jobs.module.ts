@@ -14,10 +14,10 @@ import { PurgeExpiredJobsHandler } from './commands/purge-expired-jobs/purge-exp
 import { MarkWebhookQueuedHandler } from './commands/mark-webhook-queued/mark-webhook-queued.handler';
 import { JobLogEntity } from './entities/job-log.entity';
 import { JobEntity } from './entities/job.entity';
-import { JOB_HANDLERS } from './handlers/job-handlers';
+import { JOB_TYPES } from './job-types/job-types';
 import { JobCache } from './job-cache';
 import { JobCancellation } from './job-cancellation';
-import { JobHandlerRegistry } from './job-handler-registry';
+import { JobTypeRegistry } from './job-type-registry';
 import { JobLogWriter } from './job-log-writer';
 import { JobReconciler } from './job-reconciler';
 import { JobSearch } from './job-search';
@@ -45,8 +45,8 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
   ],
   controllers: [JobsController],
   providers: [
-    ...JOB_HANDLERS,
-    JobHandlerRegistry,
+    ...JOB_TYPES,
+    JobTypeRegistry,
     ArtifactStore,
     JobCache,
     JobStore,

@@ -6,7 +6,7 @@ import { DeliverWebhookHandler } from './commands/deliver-webhook/deliver-webhoo
 import { EnqueueDeliveryHandler } from './commands/enqueue-delivery/enqueue-delivery.handler';
 import { RedeliverWebhookHandler } from './commands/redeliver-webhook/redeliver-webhook.handler';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
-import { EnqueueDeliveriesHandler } from './event-handlers/enqueue-deliveries.event-handler';
+import { QueueFinalEventHandler } from './event-handlers/queue-final-event.event-handler';
 import { PurgeDeliveriesHandler } from './event-handlers/purge-deliveries.event-handler';
 import { DeliverWebhookProcessor } from './processors/deliver-webhook.processor';
 import { ListDeliveriesHandler } from './queries/list-deliveries/list-deliveries.handler';
@@ -21,7 +21,7 @@ import { WEBHOOKS_QUEUE } from './webhooks.queue';
   ],
   controllers: [WebhooksController],
   providers: [
-    EnqueueDeliveriesHandler,
+    QueueFinalEventHandler,
     PurgeDeliveriesHandler,
     EnqueueDeliveryHandler,
     DeliverWebhookHandler,

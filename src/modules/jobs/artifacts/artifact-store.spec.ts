@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { AppError } from '@app/common/errors/app-error';
-import { testConfig } from '../handlers/testing-context';
+import { testConfig } from '@app/testing/job-context';
 import { ArtifactStore } from './artifact-store';
 
 describe(ArtifactStore.name, () => {

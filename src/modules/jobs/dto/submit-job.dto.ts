@@ -18,7 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { JOB_PRIORITIES, JobPriority } from '../job-status';
-import { JOB_PAYLOADS } from '../handlers/job-payloads';
+import { JOB_PAYLOADS } from '../job-types/job-payloads';
 
 const payloadSchemas = JOB_PAYLOADS.map(([, payload]) => ({ $ref: getSchemaPath(payload) }));
 const typeList = JOB_PAYLOADS.map(([type, payload]) => `\`${type}\` → ${payload.name}`).join('; ');

@@ -4,9 +4,9 @@ import { PrivateTargetError } from '@app/common/net/outbound-http';
 import { Job, UnrecoverableError } from 'bullmq';
 import type Redis from 'ioredis';
 import type { ArtifactStore } from '../artifacts/artifact-store';
-import type { JobContext } from '../handlers/job-handler';
+import type { JobContext } from '../job-types/job-type';
 import { JobCancellation } from '../job-cancellation';
-import type { JobHandlerRegistry } from '../job-handler-registry';
+import type { JobTypeRegistry } from '../job-type-registry';
 import type { JobLogWriter } from '../job-log-writer';
 import type { JobStore } from '../job-store';
 import type { RunJobData } from '../jobs.queue';
@@ -36,7 +36,7 @@ describe(RunJobProcessor.name, () => {
   const logs = { append: jest.fn(() => Promise.resolve()), flush: jest.fn(() => Promise.resolve()) };
   const sut = new RunJobProcessor(
     fake<JobStore>(store),
-    fake<JobHandlerRegistry>(registry),
+    fake<JobTypeRegistry>(registry),
     cancellation,
     fake<ArtifactStore>(artifacts),
     fake<JobLogWriter>(logs),
@@ -211,7 +211,7 @@ describe(RunJobProcessor.name, () => {
       const drain = jest.fn(() => Promise.resolve());
       const processor = new RunJobProcessor(
         fake<JobStore>(store),
-        fake<JobHandlerRegistry>(registry),
+        fake<JobTypeRegistry>(registry),
         cancellation,
         fake<ArtifactStore>(artifacts),
         fake<JobLogWriter>({ ...logs, drain }),

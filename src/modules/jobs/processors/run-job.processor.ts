@@ -4,11 +4,11 @@ import { Job, UnrecoverableError, WorkerOptions } from 'bullmq';
 import { isUUID } from 'class-validator';
 import { PrivateTargetError } from '@app/common/net/outbound-http';
 import { ArtifactStore, artifactUrl } from '../artifacts/artifact-store';
-import { JobHandlerRegistry } from '../job-handler-registry';
+import { JobTypeRegistry } from '../job-type-registry';
 import { JobCancellation, JobCancelledError } from '../job-cancellation';
 import { JobLogWriter } from '../job-log-writer';
 import { JobStore } from '../job-store';
-import type { JobContext } from '../handlers/job-handler';
+import type { JobContext } from '../job-types/job-type';
 import { JOBS_QUEUE, retryDelayMs, RunJobData } from '../jobs.queue';
 
 export class JobTimeoutError extends Error {
@@ -56,7 +56,7 @@ export class RunJobProcessor extends WorkerHost implements OnModuleDestroy {
 
   constructor(
     private readonly store: JobStore,
-    private readonly registry: JobHandlerRegistry,
+    private readonly registry: JobTypeRegistry,
     private readonly cancellation: JobCancellation,
     private readonly artifacts: ArtifactStore,
     private readonly logs: JobLogWriter,

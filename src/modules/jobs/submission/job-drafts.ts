@@ -7,7 +7,7 @@ import { isPrivateAddress } from '@app/common/net/outbound-http';
 import { Env, isTrue } from '../../../config/env';
 import type { SubmitJobDto } from '../dto/submit-job.dto';
 import type { JobEntity } from '../entities/job.entity';
-import { JobHandlerRegistry } from '../job-handler-registry';
+import { JobTypeRegistry } from '../job-type-registry';
 
 export type JobDraft = Pick<
   JobEntity,
@@ -30,7 +30,7 @@ export type JobDraft = Pick<
 @Injectable()
 export class JobDrafts {
   constructor(
-    private readonly registry: JobHandlerRegistry,
+    private readonly registry: JobTypeRegistry,
     private readonly config: ConfigService<Env, true>,
   ) {}
 

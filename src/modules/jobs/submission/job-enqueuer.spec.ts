@@ -4,7 +4,7 @@ import { fake } from '@app/testing/fake';
 import type { Queue } from 'bullmq';
 import { DataSource, In } from 'typeorm';
 import { JobEntity } from '../entities/job.entity';
-import { JobSubmittedEvent } from '../events/job-submitted.event';
+import { JobQueuedEvent } from '../events/job-queued.event';
 import type { JobStore } from '../job-store';
 import { RUN_JOB, runJobOptions } from '../jobs.queue';
 import type { JobDraft } from './job-drafts';
@@ -54,7 +54,7 @@ describe(JobEnqueuer.name, () => {
     requestHash: null,
   });
   const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
-  const published = () => events.publish.mock.calls.map(([e]) => e as JobSubmittedEvent);
+  const published = () => events.publish.mock.calls.map(([e]) => e as JobQueuedEvent);
 
   beforeEach(() => {
     jest.clearAllMocks();
@@ -71,7 +71,7 @@ describe(JobEnqueuer.name, () => {
     expect(job).toMatchObject({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), type: 'sleep' });
     expect(queue.add).toHaveBeenCalledWith(RUN_JOB, { jobId: job.id }, runJobOptions(job));
     expect(queue.addBulk).not.toHaveBeenCalled();
-    expect(published()).toEqual([expect.any(JobSubmittedEvent)]);
+    expect(published()).toEqual([expect.any(JobQueuedEvent)]);
     expect(published()[0]).toMatchObject({ via: 'api', job: { id: job.id, createdAt: at.toISOString() } });
     expect(events.publish.mock.invocationCallOrder[0]).toBeGreaterThan(queue.add.mock.invocationCallOrder[0]);
   });

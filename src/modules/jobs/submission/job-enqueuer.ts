@@ -8,7 +8,7 @@ import { DataSource, In } from 'typeorm';
 import { AppError } from '@app/common/errors/app-error';
 import { isBackendUnavailable } from '@app/common/http/error-response';
 import { JobEntity } from '../entities/job.entity';
-import { JobSubmittedEvent } from '../events/job-submitted.event';
+import { JobQueuedEvent } from '../events/job-queued.event';
 import { isoTimestamp, JobStore } from '../job-store';
 import { toJobView } from '../job-view';
 import { preparedQuery } from '../prepared-query';
@@ -78,7 +78,7 @@ export class JobEnqueuer {
     const jobs = drafts.some((draft) => draft.idempotencyKey)
       ? (await this.write([submission]))[0]
       : await this.shared.submit(submission);
-    for (const job of jobs) this.events.publish(new JobSubmittedEvent(toJobView(job), via));
+    for (const job of jobs) this.events.publish(new JobQueuedEvent(toJobView(job), via));
     return jobs;
   }
 

@@ -4,7 +4,7 @@ import { JobCancelledEvent } from '../../jobs/events/job-cancelled.event';
 import { JobFailedEvent } from '../../jobs/events/job-failed.event';
 import { JobRetryScheduledEvent } from '../../jobs/events/job-retry-scheduled.event';
 import { JobStartedEvent } from '../../jobs/events/job-started.event';
-import { JobSubmittedEvent } from '../../jobs/events/job-submitted.event';
+import { JobQueuedEvent } from '../../jobs/events/job-queued.event';
 import { JobSucceededEvent } from '../../jobs/events/job-succeeded.event';
 import type { JobView } from '../../jobs/job-view';
 import { Metrics } from '../metrics';
@@ -40,11 +40,11 @@ describe(RecordJobMetricsHandler.name, () => {
   });
 
   it('counts submissions through the API and batches, not retries or replays', async () => {
-    sut.handle(new JobSubmittedEvent(job(), 'api'));
-    sut.handle(new JobSubmittedEvent(job(), 'batch'));
-    sut.handle(new JobSubmittedEvent(job({ type: 'csv-export' })));
-    sut.handle(new JobSubmittedEvent(job(), 'retry'));
-    sut.handle(new JobSubmittedEvent(job(), 'replay'));
+    sut.handle(new JobQueuedEvent(job(), 'api'));
+    sut.handle(new JobQueuedEvent(job(), 'batch'));
+    sut.handle(new JobQueuedEvent(job({ type: 'csv-export' })));
+    sut.handle(new JobQueuedEvent(job(), 'retry'));
+    sut.handle(new JobQueuedEvent(job(), 'replay'));
     expect(await valuesOf(metrics.jobsSubmitted)).toEqual([
       { value: 2, labels: { type: 'sleep' } },
       { value: 1, labels: { type: 'csv-export' } },

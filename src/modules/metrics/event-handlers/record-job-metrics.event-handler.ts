@@ -3,12 +3,12 @@ import { JobCancelledEvent } from '../../jobs/events/job-cancelled.event';
 import { JobFailedEvent } from '../../jobs/events/job-failed.event';
 import { JobRetryScheduledEvent } from '../../jobs/events/job-retry-scheduled.event';
 import { JobStartedEvent } from '../../jobs/events/job-started.event';
-import { JobSubmittedEvent } from '../../jobs/events/job-submitted.event';
+import { JobQueuedEvent } from '../../jobs/events/job-queued.event';
 import { JobSucceededEvent } from '../../jobs/events/job-succeeded.event';
 import { Metrics } from '../metrics';
 
 type JobEvent =
-  | JobSubmittedEvent
+  | JobQueuedEvent
   | JobStartedEvent
   | JobRetryScheduledEvent
   | JobSucceededEvent
@@ -27,7 +27,7 @@ export function secondsBetween(from: string | null, to: string | null): number |
  * and cancels in API processes, attempts in workers. Timestamps come from the database's clock (the view).
  */
 @EventsHandler(
-  JobSubmittedEvent,
+  JobQueuedEvent,
   JobStartedEvent,
   JobRetryScheduledEvent,
   JobSucceededEvent,
@@ -40,7 +40,7 @@ export class RecordJobMetricsHandler implements IEventHandler<JobEvent> {
   handle(event: JobEvent) {
     const { job } = event;
     const type = job.type;
-    if (event instanceof JobSubmittedEvent) {
+    if (event instanceof JobQueuedEvent) {
       // Retries and replays re-enter the queue but are not new submissions.
       if (event.via === 'api' || event.via === 'batch') this.metrics.jobsSubmitted.inc({ type });
     } else if (event instanceof JobStartedEvent) {

@@ -4,12 +4,12 @@ import { JobFailedEvent } from '../../jobs/events/job-failed.event';
 import { JobProgressedEvent } from '../../jobs/events/job-progressed.event';
 import { JobRetryScheduledEvent } from '../../jobs/events/job-retry-scheduled.event';
 import { JobStartedEvent } from '../../jobs/events/job-started.event';
-import { JobSubmittedEvent } from '../../jobs/events/job-submitted.event';
+import { JobQueuedEvent } from '../../jobs/events/job-queued.event';
 import { JobSucceededEvent } from '../../jobs/events/job-succeeded.event';
 import { RealtimePublisher } from '../realtime-publisher';
 
 type JobEvent =
-  | JobSubmittedEvent
+  | JobQueuedEvent
   | JobStartedEvent
   | JobProgressedEvent
   | JobRetryScheduledEvent
@@ -19,7 +19,7 @@ type JobEvent =
 
 /** Each change of a job: its event to the job's subscribers, and the whole job to its owner (and admins). */
 @EventsHandler(
-  JobSubmittedEvent,
+  JobQueuedEvent,
   JobStartedEvent,
   JobProgressedEvent,
   JobRetryScheduledEvent,

@@ -3,7 +3,7 @@ import { fake } from '@app/testing/fake';
 import type { Queue } from 'bullmq';
 import type { Repository } from 'typeorm';
 import type { JobEntity } from '../../entities/job.entity';
-import { JobSubmittedEvent } from '../../events/job-submitted.event';
+import { JobQueuedEvent } from '../../events/job-queued.event';
 import type { JobChange, JobStore } from '../../job-store';
 import { RUN_JOB, runJobOptions } from '../../jobs.queue';
 import { RetryJobCommand } from './retry-job.command';
@@ -55,7 +55,7 @@ describe(RetryJobHandler.name, () => {
     expect(queue.getJob).toHaveBeenCalledWith('j1');
     expect(queue.add).toHaveBeenCalledWith(RUN_JOB, { jobId: 'j1' }, runJobOptions(reset as JobEntity));
     expect(old.remove.mock.invocationCallOrder[0]).toBeLessThan(queue.add.mock.invocationCallOrder[0]);
-    expect(events.publish).toHaveBeenCalledWith(expect.any(JobSubmittedEvent));
+    expect(events.publish).toHaveBeenCalledWith(expect.any(JobQueuedEvent));
     expect(events.publish.mock.calls[0][0]).toMatchObject({ via: 'retry', job: { id: 'j1' } });
   });
 

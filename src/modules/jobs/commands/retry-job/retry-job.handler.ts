@@ -7,7 +7,7 @@ import { setTimeout } from 'node:timers/promises';
 import { Repository } from 'typeorm';
 import { AppError } from '@app/common/errors/app-error';
 import { JobEntity } from '../../entities/job.entity';
-import { JobSubmittedEvent } from '../../events/job-submitted.event';
+import { JobQueuedEvent } from '../../events/job-queued.event';
 import { JobStore } from '../../job-store';
 import { toJobView } from '../../job-view';
 import { JOBS_QUEUE, RUN_JOB, runJobOptions } from '../../jobs.queue';
@@ -50,7 +50,7 @@ export class RetryJobHandler implements ICommandHandler<RetryJobCommand> {
     }
     await this.freeQueueId(jobId);
     await this.queue.add(RUN_JOB, { jobId }, runJobOptions(job));
-    this.events.publish(new JobSubmittedEvent(toJobView(job), via));
+    this.events.publish(new JobQueuedEvent(toJobView(job), via));
     return toJobView(job);
   }
 

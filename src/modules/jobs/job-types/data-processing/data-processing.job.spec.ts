@@ -1,8 +1,8 @@
-import { testingContext, type TestingContext } from '../testing-context';
-import { DataProcessingHandler } from './data-processing.handler';
+import { testingContext, type TestingContext } from '@app/testing/job-context';
+import { DataProcessingJob } from './data-processing.job';
 
-describe(DataProcessingHandler.name, () => {
-  const handler = new DataProcessingHandler();
+describe(DataProcessingJob.name, () => {
+  const handler = new DataProcessingJob();
   let t: TestingContext;
 
   beforeEach(() => (t = testingContext()));

@@ -5,16 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { PrivateTargetError } from '@app/common/net/outbound-http';
-import { testConfig, testingContext, type TestingContext } from '../testing-context';
-import { ResizeImageHandler } from './resize-image.handler';
+import { testConfig, testingContext, type TestingContext } from '@app/testing/job-context';
+import { ResizeImageJob } from './resize-image.job';
 
-describe(ResizeImageHandler.name, () => {
+describe(ResizeImageJob.name, () => {
   let source: Buffer;
   let server: Server;
   let base: string;
   let t: TestingContext;
-  const allowing = new ResizeImageHandler(testConfig({ ALLOW_PRIVATE_NETWORK_TARGETS: 'true' }));
-  const refusing = new ResizeImageHandler(testConfig({ ALLOW_PRIVATE_NETWORK_TARGETS: 'false' }));
+  const allowing = new ResizeImageJob(testConfig({ ALLOW_PRIVATE_NETWORK_TARGETS: 'true' }));
+  const refusing = new ResizeImageJob(testConfig({ ALLOW_PRIVATE_NETWORK_TARGETS: 'false' }));
 
   beforeAll(async () => {
     // 400×200, left half red, right half blue: an aspect ratio of 2 and colours that show a crop.

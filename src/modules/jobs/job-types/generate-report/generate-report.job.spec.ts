@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePdf } from '@app/testing/parse-pdf';
-import { testingContext, type TestingContext } from '../testing-context';
-import { GenerateReportHandler } from './generate-report.handler';
+import { testingContext, type TestingContext } from '@app/testing/job-context';
+import { GenerateReportJob } from './generate-report.job';
 
-describe(GenerateReportHandler.name, () => {
-  const handler = new GenerateReportHandler();
+describe(GenerateReportJob.name, () => {
+  const handler = new GenerateReportJob();
   let t: TestingContext;
 
   beforeEach(() => (t = testingContext()));

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Env, validateEnv } from '../../../config/env';
-import { ArtifactStore, artifactUrl } from '../artifacts/artifact-store';
-import type { JobContext } from './job-handler';
+import { type Env, validateEnv } from '../../../src/config/env';
+import { ArtifactStore, artifactUrl } from '../../../src/modules/jobs/artifacts/artifact-store';
+import type { JobContext } from '../../../src/modules/jobs/job-types/job-type';
 
 /** A real ConfigService over the validated defaults plus `overrides` (which win over process.env). */
 export function testConfig(overrides: Partial<Record<keyof Env, string>> = {}): ConfigService<Env, true> {

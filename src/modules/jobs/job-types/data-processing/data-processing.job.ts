@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { JobHandler, type JobContext, type JobHandlerInstance } from '../job-handler';
+import { JobType, type JobContext, type JobRunner } from '../job-type';
 import { DataProcessingPayload } from './data-processing.payload';
 
 export interface DataProcessingResult {
@@ -13,11 +13,8 @@ export interface DataProcessingResult {
 const CHUNK = 10_000;
 
 /** Count, sum, mean, min and max, a chunk at a time so that a cancel or a time-out can land in between. */
-@JobHandler('data-processing', DataProcessingPayload)
-export class DataProcessingHandler implements JobHandlerInstance<
-  DataProcessingPayload,
-  DataProcessingResult
-> {
+@JobType('data-processing', DataProcessingPayload)
+export class DataProcessingJob implements JobRunner<DataProcessingPayload, DataProcessingResult> {
   async run({ numbers }: DataProcessingPayload, context: JobContext): Promise<DataProcessingResult> {
     let sum = 0;
     let min = Infinity;

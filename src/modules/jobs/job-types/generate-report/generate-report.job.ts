@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import PDFDocument from 'pdfkit';
-import { JobHandler, type JobContext, type JobHandlerInstance } from '../job-handler';
+import { JobType, type JobContext, type JobRunner } from '../job-type';
 import { cellText, columnsOf } from '../table-columns';
 import { GenerateReportPayload } from './generate-report.payload';
 
@@ -16,11 +16,8 @@ const ROW_HEIGHT = 18;
 const FONT_SIZE = 9;
 
 /** An A4 PDF: title, month, a table of the rows (header repeated on each page) and "Page n of m" footers. */
-@JobHandler('generate-report', GenerateReportPayload)
-export class GenerateReportHandler implements JobHandlerInstance<
-  GenerateReportPayload,
-  GenerateReportResult
-> {
+@JobType('generate-report', GenerateReportPayload)
+export class GenerateReportJob implements JobRunner<GenerateReportPayload, GenerateReportResult> {
   async run(
     { title, month, rows = [] }: GenerateReportPayload,
     context: JobContext,

@@ -2,16 +2,16 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PrivateTargetError } from '@app/common/net/outbound-http';
-import { testConfig, testingContext, type TestingContext } from '../testing-context';
-import { HttpRequestHandler, MAX_RESPONSE_BODY_BYTES } from './http-request.handler';
+import { testConfig, testingContext, type TestingContext } from '@app/testing/job-context';
+import { HttpRequestJob, MAX_RESPONSE_BODY_BYTES } from './http-request.job';
 
-describe(HttpRequestHandler.name, () => {
+describe(HttpRequestJob.name, () => {
   let server: Server;
   let base: string;
   let last: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string };
   let t: TestingContext;
-  const allowing = new HttpRequestHandler(testConfig({ ALLOW_PRIVATE_NETWORK_TARGETS: 'true' }));
-  const refusing = new HttpRequestHandler(testConfig({ ALLOW_PRIVATE_NETWORK_TARGETS: 'false' }));
+  const allowing = new HttpRequestJob(testConfig({ ALLOW_PRIVATE_NETWORK_TARGETS: 'true' }));
+  const refusing = new HttpRequestJob(testConfig({ ALLOW_PRIVATE_NETWORK_TARGETS: 'false' }));
 
   beforeAll(async () => {
     server = createServer((req, res) => {

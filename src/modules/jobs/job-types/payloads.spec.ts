@@ -4,8 +4,8 @@ import { CsvExportPayload } from './csv-export/csv-export.payload';
 import { DataProcessingPayload } from './data-processing/data-processing.payload';
 import { GenerateReportPayload } from './generate-report/generate-report.payload';
 import { HttpRequestPayload } from './http-request/http-request.payload';
-import { JOB_HANDLER, type JobHandlerMetadata } from './job-handler';
-import { JOB_HANDLERS } from './job-handlers';
+import { JOB_TYPE, type JobTypeMetadata } from './job-type';
+import { JOB_TYPES } from './job-types';
 import { ResizeImagePayload } from './resize-image/resize-image.payload';
 import { SendEmailPayload } from './send-email/send-email.payload';
 import { SleepPayload } from './sleep/sleep.payload';
@@ -19,10 +19,10 @@ async function invalidProperties(cls: new () => object, input: object): Promise<
 const png =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
-describe('job handlers', () => {
+describe('job types', () => {
   it('registers the seven job types of API.md, each with its payload class', () => {
-    const types = JOB_HANDLERS.map((handler) => {
-      const meta = Reflect.getMetadata(JOB_HANDLER, handler) as JobHandlerMetadata;
+    const types = JOB_TYPES.map((jobType) => {
+      const meta = Reflect.getMetadata(JOB_TYPE, jobType) as JobTypeMetadata;
       return [meta.type, meta.payload.name];
     });
     expect(types).toEqual([

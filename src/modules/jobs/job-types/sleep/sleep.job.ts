@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { JobHandler, type JobContext, type JobHandlerInstance } from '../job-handler';
+import { JobType, type JobContext, type JobRunner } from '../job-type';
 import { SleepPayload } from './sleep.payload';
 
 export interface SleepResult {
@@ -7,8 +7,8 @@ export interface SleepResult {
 }
 
 /** Waits, then succeeds or fails on purpose: the job type for trying retries, time-outs and cancels. */
-@JobHandler('sleep', SleepPayload)
-export class SleepHandler implements JobHandlerInstance<SleepPayload, SleepResult> {
+@JobType('sleep', SleepPayload)
+export class SleepJob implements JobRunner<SleepPayload, SleepResult> {
   async run(
     { delayMs, failTimes = 0, forceFail = false }: SleepPayload,
     context: JobContext,

@@ -1,6 +1,6 @@
 import { applyDecorators, Injectable, SetMetadata, Type } from '@nestjs/common';
 
-/** What a handler gets for one attempt of one job. */
+/** What a job type's run gets for one attempt of one job. */
 export interface JobContext {
   readonly jobId: string;
   readonly userId: string;
@@ -22,18 +22,18 @@ export interface JobContext {
   }): Promise<{ url: string; bytes: number }>;
 }
 
-export interface JobHandlerInstance<Payload extends object = object, Result = unknown> {
+export interface JobRunner<Payload extends object = object, Result = unknown> {
   run(payload: Payload, context: JobContext): Promise<Result>;
 }
 
-export const JOB_HANDLER = 'conveyor:job-handler';
+export const JOB_TYPE = 'conveyor:job-type';
 
-export interface JobHandlerMetadata {
+export interface JobTypeMetadata {
   type: string;
   /** class-validator class the payload is validated against at submission (and documented in Swagger). */
   payload: Type<object>;
 }
 
-/** Marks a provider as the handler of one job type; the registry discovers it at start. */
-export const JobHandler = (type: string, payload: Type<object>) =>
-  applyDecorators(Injectable(), SetMetadata(JOB_HANDLER, { type, payload } satisfies JobHandlerMetadata));
+/** Marks a provider as the implementation of one job type; the registry discovers it at start. */
+export const JobType = (type: string, payload: Type<object>) =>
+  applyDecorators(Injectable(), SetMetadata(JOB_TYPE, { type, payload } satisfies JobTypeMetadata));

@@ -2,7 +2,7 @@ import { OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createTransport, type Transporter } from 'nodemailer';
 import type { Env } from '../../../../config/env';
-import { JobHandler, type JobContext, type JobHandlerInstance } from '../job-handler';
+import { JobType, type JobContext, type JobRunner } from '../job-type';
 import { SendEmailPayload } from './send-email.payload';
 
 export interface SendEmailResult {
@@ -12,10 +12,8 @@ export interface SendEmailResult {
 }
 
 /** Sends one message over SMTP_URL, from MAIL_FROM, through a pooled connection shared by all jobs. */
-@JobHandler('send-email', SendEmailPayload)
-export class SendEmailHandler
-  implements JobHandlerInstance<SendEmailPayload, SendEmailResult>, OnApplicationShutdown
-{
+@JobType('send-email', SendEmailPayload)
+export class SendEmailJob implements JobRunner<SendEmailPayload, SendEmailResult>, OnApplicationShutdown {
   private readonly transport: Transporter;
 
   constructor(config: ConfigService<Env, true>) {

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { JobHandler, type JobContext, type JobHandlerInstance } from '../job-handler';
+import { JobType, type JobContext, type JobRunner } from '../job-type';
 import { cellText, columnsOf } from '../table-columns';
 import { CsvExportPayload } from './csv-export.payload';
 
@@ -10,8 +10,8 @@ export interface CsvExportResult {
 }
 
 /** RFC 4180 CSV: a header row, CRLF line ends, fields quoted when they hold a comma, quote or line break. */
-@JobHandler('csv-export', CsvExportPayload)
-export class CsvExportHandler implements JobHandlerInstance<CsvExportPayload, CsvExportResult> {
+@JobType('csv-export', CsvExportPayload)
+export class CsvExportJob implements JobRunner<CsvExportPayload, CsvExportResult> {
   async run(
     { data, columns = columnsOf(data) }: CsvExportPayload,
     context: JobContext,

@@ -2,7 +2,7 @@ import { ConfigService } from '@nestjs/config';
 import sharp from 'sharp';
 import { outboundRequest } from '@app/common/net/outbound-http';
 import { type Env, isTrue } from '../../../../config/env';
-import { JobHandler, type JobContext, type JobHandlerInstance } from '../job-handler';
+import { JobType, type JobContext, type JobRunner } from '../job-type';
 import { IMAGE_FORMATS, type ImageFormat, ResizeImagePayload } from './resize-image.payload';
 
 export interface ResizeImageResult {
@@ -21,8 +21,8 @@ const MAX_INPUT_PIXELS = 100_000_000;
  * Resizes with sharp: width alone keeps the aspect ratio, width and height cover and crop to exactly that
  * size. EXIF orientation is applied first, so photos come out upright.
  */
-@JobHandler('resize-image', ResizeImagePayload)
-export class ResizeImageHandler implements JobHandlerInstance<ResizeImagePayload, ResizeImageResult> {
+@JobType('resize-image', ResizeImagePayload)
+export class ResizeImageJob implements JobRunner<ResizeImagePayload, ResizeImageResult> {
   private readonly allowPrivate: boolean;
 
   constructor(config: ConfigService<Env, true>) {

@@ -2,10 +2,10 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { testConfig, testingContext } from '../testing-context';
-import { SendEmailHandler } from './send-email.handler';
+import { testConfig, testingContext } from '@app/testing/job-context';
+import { SendEmailJob } from './send-email.job';
 
-describe(SendEmailHandler.name, () => {
+describe(SendEmailJob.name, () => {
   let server: SMTPServer;
   let port: number;
   const received: { envelopeTo: string[]; mail: ParsedMail }[] = [];
@@ -37,7 +37,7 @@ describe(SendEmailHandler.name, () => {
   });
 
   const makeHandler = () =>
-    new SendEmailHandler(
+    new SendEmailJob(
       testConfig({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Conveyor <no-reply@conveyor.test>' }),
     );
 
@@ -118,7 +118,7 @@ describe(SendEmailHandler.name, () => {
   });
 
   it('fails when the SMTP server cannot be reached', async () => {
-    const handler = new SendEmailHandler(testConfig({ SMTP_URL: 'smtp://127.0.0.1:1' }));
+    const handler = new SendEmailJob(testConfig({ SMTP_URL: 'smtp://127.0.0.1:1' }));
     const { context, cleanup } = testingContext();
     try {
       await expect(handler.run({ to: 'ada@example.com', subject: 's', body: 'b' }, context)).rejects.toThrow(

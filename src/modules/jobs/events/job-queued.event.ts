@@ -1,7 +1,7 @@
 import type { JobView } from '../job-view';
 
 /** A job row was created (or re-queued by retry/replay) and enqueued. */
-export class JobSubmittedEvent {
+export class JobQueuedEvent {
   constructor(
     readonly job: JobView,
     /** How it (re)entered the queue. */

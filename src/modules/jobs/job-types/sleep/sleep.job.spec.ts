@@ -1,8 +1,8 @@
-import { testingContext, type TestingContext } from '../testing-context';
-import { SleepHandler } from './sleep.handler';
+import { testingContext, type TestingContext } from '@app/testing/job-context';
+import { SleepJob } from './sleep.job';
 
-describe(SleepHandler.name, () => {
-  const handler = new SleepHandler();
+describe(SleepJob.name, () => {
+  const handler = new SleepJob();
   let t: TestingContext;
 
   afterEach(() => t.cleanup());

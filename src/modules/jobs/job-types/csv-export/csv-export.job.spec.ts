@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { testingContext, type TestingContext } from '../testing-context';
-import { CsvExportHandler } from './csv-export.handler';
+import { testingContext, type TestingContext } from '@app/testing/job-context';
+import { CsvExportJob } from './csv-export.job';
 
-describe(CsvExportHandler.name, () => {
-  const handler = new CsvExportHandler();
+describe(CsvExportJob.name, () => {
+  const handler = new CsvExportJob();
   let t: TestingContext;
 
   beforeEach(() => (t = testingContext()));

@@ -1,7 +1,7 @@
 import { ConfigService } from '@nestjs/config';
 import { outboundRequest } from '@app/common/net/outbound-http';
 import { type Env, isTrue } from '../../../../config/env';
-import { JobHandler, type JobContext, type JobHandlerInstance } from '../job-handler';
+import { JobType, type JobContext, type JobRunner } from '../job-type';
 import { HttpRequestPayload } from './http-request.payload';
 
 export interface HttpRequestResult {
@@ -18,8 +18,8 @@ export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
  * Calls a URL once. Any answer is a result, 4xx and 5xx included (check `status`); the job fails only when
  * no answer comes: a network error, a refused private target, a cancel or a time-out.
  */
-@JobHandler('http-request', HttpRequestPayload)
-export class HttpRequestHandler implements JobHandlerInstance<HttpRequestPayload, HttpRequestResult> {
+@JobType('http-request', HttpRequestPayload)
+export class HttpRequestJob implements JobRunner<HttpRequestPayload, HttpRequestResult> {
   private readonly allowPrivate: boolean;
 
   constructor(config: ConfigService<Env, true>) {

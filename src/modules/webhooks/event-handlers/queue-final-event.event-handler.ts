@@ -10,8 +10,8 @@ type FinalEvent = JobSucceededEvent | JobFailedEvent | JobCancelledEvent | JobWe
 
 /** A finished job with a webhookUrl gets its final event queued for delivery (durably, on BullMQ). */
 @EventsHandler(JobSucceededEvent, JobFailedEvent, JobCancelledEvent, JobWebhookDueEvent)
-export class EnqueueDeliveriesHandler implements IEventHandler<FinalEvent> {
-  private readonly logger = new Logger(EnqueueDeliveriesHandler.name);
+export class QueueFinalEventHandler implements IEventHandler<FinalEvent> {
+  private readonly logger = new Logger(QueueFinalEventHandler.name);
 
   constructor(private readonly commands: CommandBus) {}
 
