@@ -1,28 +1,30 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import { JobEntity } from './entities/job.entity';
 import { JobCancelledEvent } from './events/job-cancelled.event';
 import { JobFailedEvent } from './events/job-failed.event';
 import { JobProgressedEvent } from './events/job-progressed.event';
+import { JobQueuedEvent } from './events/job-queued.event';
 import { JobRetryScheduledEvent } from './events/job-retry-scheduled.event';
 import { JobStartedEvent } from './events/job-started.event';
 import { JobSucceededEvent } from './events/job-succeeded.event';
 import { JobCache } from './job-cache';
-import type { LogLevel } from './job-status';
+import type { JobPriority, LogLevel } from './job-status';
 import { toJobView } from './job-view';
 import { preparedQuery } from './prepared-query';
 import { GroupCommit } from '@app/common/async/group-commit';
+import type { JobDraft } from './submission/job-drafts';
 
 /** A line of the job's log written by the change itself; `message` is SQL over the changed row and params. */
-export interface ChangeLogLine {
+interface ChangeLogLine {
   level: LogLevel;
   message: string;
 }
 
 /** One conditional change of a job row. The job's id is `$1`; `params` are `$2`, `$3`, … */
-export interface JobChange {
+interface JobChange {
   /** Conditions besides the id. */
   where: string;
   /** SQL assignments (`updated_at` is always set). */
@@ -34,7 +36,7 @@ export interface JobChange {
 const of = `attempts, max_retries + 1`;
 
 /** A timestamptz column as JavaScript's toISOString() prints it (the job view's format), in SQL. */
-export const isoTimestamp = (column: string) =>
+const isoTimestamp = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 type Row = Record<string, unknown>;
@@ -75,6 +77,57 @@ const SUCCEED_MANY = `
     RETURNING jobs.*)
   ${logged([{ level: 'info', message: `format('Attempt %s of %s succeeded (status DONE)', ${of})` }])}
   SELECT * FROM changed`;
+
+/** A submission's row: a validated draft under a new id, and how it came. */
+export type NewJob = JobDraft & { id: string; via: 'api' | 'batch' };
+
+const CREATED_LINES: Record<NewJob['via'], string> = {
+  api: 'Job created (type %s, priority %s)',
+  batch: 'Job created in a batch (type %s, priority %s)',
+};
+
+// Rows as one JSON array (one parameter, whatever their number), each with its "created" log line.
+const INSERT_JOBS = `
+  WITH draft AS (
+    SELECT d.*, CASE d.via WHEN 'batch' THEN '${CREATED_LINES.batch}' ELSE '${CREATED_LINES.api}' END AS line
+    FROM json_to_recordset($1::json) AS d(id uuid, "userId" uuid, type text, priority text,
+         payload json, "maxRetries" int, "timeoutMs" int, "webhookUrl" text, "runAt" timestamptz,
+         "idempotencyKey" text, "requestHash" text, via text)),
+  created AS (
+    INSERT INTO jobs (id, user_id, type, priority, payload, max_retries, timeout_ms, webhook_url, run_at,
+                      idempotency_key, request_hash)
+    SELECT id, "userId", type, priority, payload, "maxRetries", "timeoutMs", "webhookUrl", "runAt",
+           "idempotencyKey", "requestHash"
+    FROM draft
+    RETURNING *),
+  logged AS (
+    INSERT INTO job_logs (job_id, level, message)
+    SELECT created.id, 'info', format(draft.line, created.type, created.priority)
+           || CASE WHEN run_at IS NULL THEN '' ELSE ', scheduled for ' || ${isoTimestamp('run_at')} END
+    FROM created JOIN draft USING (id))
+  SELECT * FROM created`;
+
+const REQUEUED_LINES = {
+  retry: 'Job re-queued by its owner (attempts reset)',
+  replay: 'Job replayed by an admin (attempts reset)',
+};
+
+// finished_at has microseconds; the view (and so the delivery's event) carries milliseconds.
+const MARK_WEBHOOK_QUEUED = `
+  UPDATE jobs SET webhook_pending = false
+   WHERE id = $1 AND webhook_pending AND date_trunc('milliseconds', finished_at) = $2`;
+
+// Small batches, each its own short statement that skips rows another transaction holds: it never waits on
+// a busy row and never holds many locks.
+// (A CTE, so TypeORM answers the rows as for a SELECT.)
+const PURGE_FINISHED = `
+  WITH purged AS (
+    DELETE FROM jobs WHERE id IN (
+      SELECT id FROM jobs
+       WHERE status IN ('DONE', 'FAILED', 'CANCELLED') AND finished_at < $1
+       ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+    RETURNING id)
+  SELECT id FROM purged`;
 
 interface Success {
   id: string;
@@ -142,7 +195,7 @@ export class JobStore {
   }
 
   async progress(id: string, attempt: number, percent: number) {
-    const job = await this.update(id, {
+    const job = await this.change(id, {
       where: `status = 'PROCESSING' AND attempts = $2`,
       set: `progress = $3`,
       params: [attempt, percent],
@@ -162,7 +215,7 @@ export class JobStore {
   }
 
   async scheduleRetry(id: string, attempt: number, error: string, delayMs: number) {
-    const job = await this.update(id, {
+    const job = await this.change(id, {
       where: `status = 'PROCESSING' AND attempts = $2`,
       set: `status = 'PENDING', error = $3,
             next_retry_at = now() + make_interval(secs => $4::double precision)`,
@@ -180,7 +233,7 @@ export class JobStore {
   }
 
   async fail(id: string, attempt: number | null, error: string) {
-    const job = await this.update(id, {
+    const job = await this.change(id, {
       where:
         attempt === null ? `status IN ('PENDING', 'PROCESSING')` : `status = 'PROCESSING' AND attempts = $3`,
       set: `status = 'FAILED', error = $2, next_retry_at = NULL, finished_at = now(),
@@ -197,7 +250,7 @@ export class JobStore {
 
   /** PENDING or PROCESSING → CANCELLED; undefined when the job was in neither (or is not the user's). */
   async cancel(id: string, userId: string) {
-    const job = await this.update(id, {
+    const job = await this.change(id, {
       where: `user_id = $2 AND status IN ('PENDING', 'PROCESSING')`,
       set: `status = 'CANCELLED', next_retry_at = NULL, finished_at = now(),
             webhook_pending = webhook_url IS NOT NULL`,
@@ -209,21 +262,132 @@ export class JobStore {
   }
 
   /**
-   * One conditional `UPDATE … RETURNING *` with its log lines, in one statement; the changed row as an
-   * entity, or undefined when the condition did not hold. Runs in `manager` when given (to join a caller's
-   * transaction; the caller then invalidates).
+   * FAILED or CANCELLED → PENDING with attempts, progress, result, error and the schedule reset (the owner's
+   * retry, or an admin's replay when `userId` is null), then `requeue` puts it back in the queue with its
+   * whole budget. Undefined when the job was in neither status (or is not the user's).
    */
-  async update(id: string, change: JobChange, manager?: EntityManager): Promise<JobEntity | undefined> {
+  async retry(
+    id: string,
+    userId: string | null,
+    via: 'retry' | 'replay',
+    requeue: (job: JobEntity) => Promise<unknown>,
+  ) {
+    const job = await this.change(id, {
+      where: `status IN ('FAILED', 'CANCELLED')${userId ? ' AND user_id = $3' : ''}`,
+      set: `status = 'PENDING', attempts = 0, progress = 0, result = NULL, error = NULL, run_at = NULL,
+            next_retry_at = NULL, started_at = NULL, finished_at = NULL`,
+      params: [REQUEUED_LINES[via], ...(userId ? [userId] : [])],
+      log: [{ level: 'info', message: '$2' }],
+    });
+    if (!job) return undefined;
+    await requeue(job);
+    this.events.publish(new JobQueuedEvent(toJobView(job), via));
+    return job;
+  }
+
+  /**
+   * A PENDING job's priority or start time. The row stays locked (the UPDATE holds it until commit) while
+   * `moveEntry` changes its queue entry, so a worker cannot start it half-changed; if `moveEntry` throws, the
+   * change is rolled back. Undefined when the job is not PENDING (or not the user's).
+   */
+  async reschedule(
+    id: string,
+    userId: string,
+    changes: { priority?: JobPriority; runAt?: Date },
+    moveEntry: (job: JobEntity) => Promise<void>,
+  ) {
+    const job = await this.jobs.manager.transaction(async (tx) => {
+      const changed = await this.change(
+        id,
+        {
+          where: `user_id = $2 AND status = 'PENDING'`,
+          set: `priority = COALESCE($3, priority), run_at = COALESCE($4::timestamptz, run_at)`,
+          params: [userId, changes.priority ?? null, changes.runAt ?? null],
+        },
+        tx,
+      );
+      if (changed) await moveEntry(changed);
+      return changed;
+    });
+    if (job) this.invalidate(id);
+    return job;
+  }
+
+  /**
+   * PROCESSING (attempt `attempt`, whose queue entry has ended: its worker lost it) → PENDING, then `requeue`
+   * queues it again. Undefined when the job has moved on since.
+   */
+  async requeueLost(id: string, attempt: number, requeue: (job: JobEntity) => Promise<unknown>) {
+    const job = await this.change(id, {
+      where: `status = 'PROCESSING' AND attempts = $2`,
+      set: `status = 'PENDING'`,
+      params: [attempt],
+      log: [{ level: 'warn', message: `'Repaired by the reconciler: its worker lost the job'` }],
+    });
+    if (job) await requeue(job);
+    return job;
+  }
+
+  /**
+   * New rows (each with its "created" log line, in the same statement), then `enqueue` queues them. Should
+   * that fail, the rows are deleted again before the error is rethrown; should the delete fail too, the
+   * PENDING rows stay and the reconciler queues them. Their JobQueuedEvents go out once they are queued.
+   */
+  async create(drafts: NewJob[], enqueue: (jobs: JobEntity[]) => Promise<void>): Promise<JobEntity[]> {
+    const rows = await preparedQuery<Row>(this.jobs.manager.connection, INSERT_JOBS, [
+      JSON.stringify(drafts),
+    ]);
+    const byId = new Map(rows.map((row) => [row.id, this.fromRow(row)]));
+    const jobs = drafts.map((draft) => byId.get(draft.id)!);
+    try {
+      await enqueue(jobs);
+    } catch (error) {
+      await this.jobs
+        .delete({ id: In(drafts.map((draft) => draft.id)) })
+        .catch((cleanup: unknown) =>
+          this.logger.error(
+            { err: cleanup, jobIds: drafts.map((draft) => draft.id) },
+            'Could not remove unqueued jobs; the reconciler will enqueue them',
+          ),
+        );
+      throw error;
+    }
+    drafts.forEach((draft, n) => this.events.publish(new JobQueuedEvent(toJobView(jobs[n]), draft.via)));
+    return jobs;
+  }
+
+  /**
+   * The outbox: the final event of the finish at `finishedAt` is queued for delivery, so the flag is cleared,
+   * for that finish only (a job retried and finished again since has a pending webhook of its own).
+   */
+  async markWebhookQueued(id: string, finishedAt: string) {
+    await preparedQuery(this.jobs.manager.connection, MARK_WEBHOOK_QUEUED, [id, new Date(finishedAt)]);
+  }
+
+  /** Retention: up to `limit` finished jobs older than `cutoff` deleted (their logs and deliveries cascade). */
+  async purgeFinishedBefore(cutoff: Date, limit: number): Promise<string[]> {
+    const rows = await this.jobs.query<{ id: string }[]>(PURGE_FINISHED, [cutoff, limit]);
+    const ids = rows.map((row) => row.id);
+    if (ids.length > 0) await this.cache.invalidate(...ids);
+    return ids;
+  }
+
+  /**
+   * One conditional `UPDATE … RETURNING *` with its log lines, in one statement; the changed row as an
+   * entity, or undefined when the condition did not hold. Outside a transaction the cache is invalidated at
+   * once; inside one (`tx`), the caller invalidates after the commit.
+   */
+  private async change(id: string, change: JobChange, tx?: EntityManager): Promise<JobEntity | undefined> {
     const log = logged(change.log ?? []);
     const text = `WITH changed AS (
         UPDATE jobs SET ${change.set}, updated_at = now() WHERE id = $1 AND ${change.where} RETURNING *)${log}
       SELECT * FROM changed`;
     const values = [id, ...(change.params ?? [])];
-    const rows = manager
-      ? await manager.query<Row[]>(text, values)
-      : await preparedQuery<Row>(this.jobs.manager.connection, text, values);
-    if (!manager) return this.applied(id, rows[0]);
-    return rows[0] ? this.fromRow(rows[0]) : undefined;
+    if (tx) {
+      const rows = await tx.query<Row[]>(text, values);
+      return rows[0] ? this.fromRow(rows[0]) : undefined;
+    }
+    return this.applied(id, (await preparedQuery<Row>(this.jobs.manager.connection, text, values))[0]);
   }
 
   /** One statement for many jobs: each job's changed row, or undefined where its condition did not hold. */

@@ -11,7 +11,6 @@ import { SubmitJobBatchHandler } from './commands/submit-job-batch/submit-job-ba
 import { SubmitJobHandler } from './commands/submit-job/submit-job.handler';
 import { UpdateJobHandler } from './commands/update-job/update-job.handler';
 import { PurgeExpiredJobsHandler } from './commands/purge-expired-jobs/purge-expired-jobs.handler';
-import { MarkWebhookQueuedHandler } from './commands/mark-webhook-queued/mark-webhook-queued.handler';
 import { JobLogEntity } from './entities/job-log.entity';
 import { JobEntity } from './entities/job.entity';
 import { JOB_TYPES } from './job-types/job-types';
@@ -19,6 +18,8 @@ import { JobCache } from './job-cache';
 import { JobCancellation } from './job-cancellation';
 import { JobTypeRegistry } from './job-type-registry';
 import { JobLogWriter } from './job-log-writer';
+import { JobOutbox } from './job-outbox';
+import { JobQueue } from './job-queue';
 import { JobReconciler } from './job-reconciler';
 import { JobSearch } from './job-search';
 import { JobStore } from './job-store';
@@ -50,6 +51,8 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     ArtifactStore,
     JobCache,
     JobStore,
+    JobQueue,
+    JobOutbox,
     JobLogWriter,
     JobCancellation,
     JobDrafts,
@@ -65,7 +68,6 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     CancelJobHandler,
     RetryJobHandler,
     UpdateJobHandler,
-    MarkWebhookQueuedHandler,
     PurgeExpiredJobsHandler,
     GetJobHandler,
     ListJobsHandler,
@@ -73,7 +75,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     GetJobStatsHandler,
     GetJobArtifactHandler,
   ],
-  exports: [JobStore, JobLogWriter, JobReconciler, JobSearch],
+  exports: [JobStore, JobOutbox, JobLogWriter, JobReconciler, JobSearch],
 })
 export class JobsModule implements OnModuleInit {
   private readonly logger = new Logger(JobsModule.name);

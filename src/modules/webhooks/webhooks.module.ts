@@ -7,11 +7,11 @@ import { EnqueueDeliveryHandler } from './commands/enqueue-delivery/enqueue-deli
 import { RedeliverWebhookHandler } from './commands/redeliver-webhook/redeliver-webhook.handler';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { QueueFinalEventHandler } from './event-handlers/queue-final-event.event-handler';
-import { PurgeDeliveriesHandler } from './event-handlers/purge-deliveries.event-handler';
 import { DeliverWebhookProcessor } from './processors/deliver-webhook.processor';
 import { ListDeliveriesHandler } from './queries/list-deliveries/list-deliveries.handler';
 import { WebhooksController } from './webhooks.controller';
 import { WEBHOOKS_QUEUE } from './webhooks.queue';
+import { WebhookOutboxScan } from './webhook-outbox-scan';
 
 @Module({
   imports: [
@@ -22,12 +22,12 @@ import { WEBHOOKS_QUEUE } from './webhooks.queue';
   controllers: [WebhooksController],
   providers: [
     QueueFinalEventHandler,
-    PurgeDeliveriesHandler,
     EnqueueDeliveryHandler,
     DeliverWebhookHandler,
     RedeliverWebhookHandler,
     ListDeliveriesHandler,
     DeliverWebhookProcessor,
+    WebhookOutboxScan,
   ],
 })
 export class WebhooksModule {}

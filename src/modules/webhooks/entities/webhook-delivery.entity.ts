@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { WebhookEvent, WebhookPayload } from '@app/contracts/webhook-payload';
 
 /** One attempt of one delivery: `deliveryId` (the `webhook-id` header) is shared by its retries. */
@@ -11,8 +11,12 @@ export class WebhookDeliveryEntity {
   @Column({ name: 'delivery_id', type: 'uuid' })
   deliveryId: string;
 
-  /** The job (no foreign key: deliveries are the Webhooks module's, jobs the Jobs module's). */
+  /**
+   * The job. Its foreign key names the Jobs module's entity only by name (no relation, no import): the
+   * deliveries of a deleted job (retention) go in the same statement, whatever crashes.
+   */
   @Column({ name: 'job_id', type: 'uuid' })
+  @ForeignKey('JobEntity', { onDelete: 'CASCADE' })
   jobId: string;
 
   @Column({ type: 'varchar', length: 2048 })

@@ -1,14 +1,12 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { Repository } from 'typeorm';
 import { AppError } from '@app/common/errors/app-error';
 import { JobEntity } from '../../entities/job.entity';
 import { JobCancellation } from '../../job-cancellation';
+import { JobQueue } from '../../job-queue';
 import { JobStore } from '../../job-store';
 import { toJobView } from '../../job-view';
-import { JOBS_QUEUE } from '../../jobs.queue';
 import { CancelJobCommand } from './cancel-job.command';
 
 /**
@@ -19,8 +17,8 @@ import { CancelJobCommand } from './cancel-job.command';
 export class CancelJobHandler implements ICommandHandler<CancelJobCommand> {
   constructor(
     @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
-    @InjectQueue(JOBS_QUEUE) private readonly queue: Queue,
     private readonly store: JobStore,
+    private readonly queue: JobQueue,
     private readonly cancellation: JobCancellation,
   ) {}
 
@@ -35,8 +33,7 @@ export class CancelJobHandler implements ICommandHandler<CancelJobCommand> {
       );
     }
     await this.cancellation.publish(jobId);
-    // An active (locked) queue job cannot be removed; its worker aborts it and completes it instead.
-    await this.queue.remove(jobId).catch(() => 0);
+    await this.queue.remove(jobId);
     return toJobView(cancelled);
   }
 }

@@ -1,11 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { ConfigService } from '@nestjs/config';
-import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import type { WebhookEvent, WebhookPayload } from '@app/contracts/webhook-payload';
 import type { Env } from '../../../../config/env';
-import { MarkWebhookQueuedCommand } from '../../../jobs/commands/mark-webhook-queued/mark-webhook-queued.command';
+import { JobOutbox } from '../../../jobs/job-outbox';
 import { uuidFrom } from '../../signature';
 import { DELIVER_WEBHOOK, DeliverWebhookData, deliveryOptions, WEBHOOKS_QUEUE } from '../../webhooks.queue';
 import { EnqueueDeliveryCommand } from './enqueue-delivery.command';
@@ -21,7 +21,7 @@ export class EnqueueDeliveryHandler implements ICommandHandler<EnqueueDeliveryCo
   constructor(
     @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<DeliverWebhookData>,
     private readonly config: ConfigService<Env, true>,
-    private readonly commands: CommandBus,
+    private readonly outbox: JobOutbox,
   ) {}
 
   async execute({ job, redelivery }: EnqueueDeliveryCommand) {
@@ -51,7 +51,7 @@ export class EnqueueDeliveryHandler implements ICommandHandler<EnqueueDeliveryCo
       data,
       deliveryOptions(deliveryId, this.config.get('WEBHOOK_MAX_RETRIES', { infer: true })),
     );
-    if (!redelivery) await this.commands.execute(new MarkWebhookQueuedCommand(job.id, job.finishedAt));
+    if (!redelivery) await this.outbox.markQueued(job.id, job.finishedAt);
     return { deliveryId };
   }
 }
