@@ -129,10 +129,14 @@ describe(QueueWorkers.name, () => {
     });
     const drain = jest.fn(() => Promise.resolve());
     const queue = Object.assign(Object.create(Queue.prototype) as Queue, { name: 'q' });
+    const listened = Object.assign(Object.create(Queue.prototype) as Queue, { name: 'own' });
+    listened.on('error', () => undefined);
     const sut = new QueueWorkers(
       fake<ConfigService<Env, true>>({ get: (key: keyof Env) => settings[key] }),
       fake<BullRegistrar>({ register: jest.fn() }),
-      fake<DiscoveryService>({ getProviders: () => [{ instance: queue }, { instance: {} }] }),
+      fake<DiscoveryService>({
+        getProviders: () => [{ instance: queue }, { instance: listened }, { instance: {} }],
+      }),
       fake<ModuleRef>({
         get: (processor: unknown) => {
           if (!workers.has(processor)) workers.set(processor, fakeWorker());
@@ -142,7 +146,7 @@ describe(QueueWorkers.name, () => {
       fake<JobLogWriter>({ drain }),
     );
     sut.onApplicationBootstrap();
-    return { sut, workers: [...workers.values()], drain, queue };
+    return { sut, workers: [...workers.values()], drain, queue, listened };
   };
 
   beforeAll(() => {
@@ -152,9 +156,10 @@ describe(QueueWorkers.name, () => {
   afterAll(() => jest.restoreAllMocks());
   beforeEach(() => jest.clearAllMocks());
 
-  it('gives a queue without an error listener one, in every role', () => {
-    const { queue } = started(() => Promise.resolve(), { PROCESS_ROLE: 'api' });
+  it('gives a queue without an error listener one, in every role, and leaves one with its own alone', () => {
+    const { queue, listened } = started(() => Promise.resolve(), { PROCESS_ROLE: 'api' });
     expect(queue.listenerCount('error')).toBe(1);
+    expect(listened.listenerCount('error')).toBe(1);
   });
 
   describe('on shutdown (onModuleDestroy, before the EventBus drops its handlers)', () => {
