@@ -19,6 +19,7 @@ import { AdminModule } from './modules/admin/admin.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { REDIS, RedisModule } from './modules/redis/redis.module';
+import { WorkersModule } from './modules/workers/workers.module';
 
 @Module({
   imports: [
@@ -50,7 +51,7 @@ import { REDIS, RedisModule } from './modules/redis/redis.module';
         connection: { url: redisUrlOf(config) },
         prefix: config.get('QUEUE_PREFIX', { infer: true }),
       }),
-      // Workers start only in worker processes (JobWorkers), never just because the module loaded.
+      // Workers start only in worker processes (QueueWorkers), never just because the module loaded.
       extraOptions: { manualRegistration: true },
     }),
     CqrsModule.forRoot(),
@@ -62,6 +63,7 @@ import { REDIS, RedisModule } from './modules/redis/redis.module';
     WebhooksModule,
     RealtimeModule,
     AdminModule,
+    WorkersModule,
   ],
 })
 export class AppModule {}

@@ -11,6 +11,8 @@ import { SubmitJobBatchHandler } from './commands/submit-job-batch/submit-job-ba
 import { SubmitJobHandler } from './commands/submit-job/submit-job.handler';
 import { UpdateJobHandler } from './commands/update-job/update-job.handler';
 import { PurgeExpiredJobsHandler } from './commands/purge-expired-jobs/purge-expired-jobs.handler';
+import { RunJobAttemptHandler } from './commands/run-job-attempt/run-job-attempt.handler';
+import { LogWebhookAttemptHandler } from './event-handlers/log-webhook-attempt.event-handler';
 import { JobLogEntity } from './entities/job-log.entity';
 import { JobEntity } from './entities/job.entity';
 import { JOB_TYPES } from './job-types/job-types';
@@ -23,7 +25,7 @@ import { JobQueue } from './job-queue';
 import { JobReconciler } from './job-reconciler';
 import { JobSearch } from './job-search';
 import { JobStore } from './job-store';
-import { JobWorkers } from './job-workers';
+import { JobMaintenance } from './job-maintenance';
 import { JobsController } from './jobs.controller';
 import { JOBS_QUEUE } from './jobs.queue';
 import { RunJobProcessor } from './processors/run-job.processor';
@@ -61,7 +63,9 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     SubmissionRateLimitGuard,
     RunJobProcessor,
     JobReconciler,
-    JobWorkers,
+    JobMaintenance,
+    RunJobAttemptHandler,
+    LogWebhookAttemptHandler,
     JobSearch,
     SubmitJobHandler,
     SubmitJobBatchHandler,

@@ -1,71 +1,42 @@
-import { BullModule, BullRegistrar } from '@nestjs/bullmq';
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { CommandBus } from '@nestjs/cqrs';
-import { Test } from '@nestjs/testing';
-import { Worker, WorkerOptions } from 'bullmq';
-import { validateEnv } from '../../../config/env';
-import { WEBHOOKS_QUEUE } from '../webhooks.queue';
-import { DeliverWebhookProcessor } from './deliver-webhook.processor';
-
-/** Stands in for BullMQ's Worker (through @nestjs/bullmq's own hook for it) and keeps what it was given. */
-class RecordingWorker {
-  static created: RecordingWorker[] = [];
-  constructor(
-    readonly name: string,
-    readonly processor: unknown,
-    readonly opts: WorkerOptions,
-  ) {
-    RecordingWorker.created.push(this);
-  }
-  on() {
-    return this;
-  }
-  close() {
-    return Promise.resolve();
-  }
-}
-
-/** Registers the workers at application bootstrap, as JobWorkers does in worker processes. */
-@Injectable()
-class RegisterAtBootstrap implements OnApplicationBootstrap {
-  constructor(private readonly registrar: BullRegistrar) {}
-  onApplicationBootstrap() {
-    this.registrar.register();
-  }
-}
+import { fake } from '@app/testing/fake';
+import type { CommandBus } from '@nestjs/cqrs';
+import { Job, UnrecoverableError } from 'bullmq';
+import { DeliverWebhookCommand } from '../commands/deliver-webhook/deliver-webhook.command';
+import type { DeliverWebhookData } from '../webhooks.queue';
+import { deliverWebhookBackoff, DeliverWebhookProcessor } from './deliver-webhook.processor';
 
 describe(DeliverWebhookProcessor.name, () => {
-  beforeAll(() => (BullModule.workerClass = RecordingWorker));
-  afterAll(() => (BullModule.workerClass = Worker));
+  const commands = { execute: jest.fn() };
+  const sut = new DeliverWebhookProcessor(fake<CommandBus>(commands));
+  const data = fake<DeliverWebhookData>({ deliveryId: 'd1', jobId: 'j1' });
+  const queued = (attemptsMade: number, attempts?: number) =>
+    fake<Job<DeliverWebhookData>>({ data, attemptsMade, opts: { attempts } });
 
-  it('creates its worker with the configured lock duration and stalled interval', async () => {
-    const app = await Test.createTestingModule({
-      imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          validate: () =>
-            validateEnv({ WORKER_LOCK_DURATION_MS: '4321', WORKER_STALLED_INTERVAL_MS: '1234' }),
-        }),
-        // As in AppModule: workers are created only when BullRegistrar.register() is called.
-        BullModule.forRoot({ connection: {}, extraOptions: { manualRegistration: true } }),
-        BullModule.registerQueue(), // no queue (nothing connects to Redis), only BullRegistrar
-      ],
-      providers: [DeliverWebhookProcessor, RegisterAtBootstrap, { provide: CommandBus, useValue: {} }],
-    }).compile();
-    await app.init(); // module init, then application bootstrap: the order of a real start
+  beforeEach(() => jest.clearAllMocks());
 
-    const worker = app.get(DeliverWebhookProcessor).worker as unknown as RecordingWorker;
-    expect(RecordingWorker.created).toEqual([worker]);
-    expect(worker.name).toBe(WEBHOOKS_QUEUE);
-    expect(worker.opts).toMatchObject({
-      concurrency: 10,
-      lockDuration: 4321,
-      stalledInterval: 1234,
-      maxStalledCount: 3, // like the jobs worker: a second stall does not lose the delivery
-    });
-    expect(worker.opts.settings?.backoffStrategy).toBeDefined();
-    await app.close();
+  it("makes attempt attemptsMade + 1 within the queue entry's attempt budget", async () => {
+    commands.execute.mockResolvedValue({ kind: 'delivered' });
+    await expect(sut.process(queued(1, 3))).resolves.toBeUndefined();
+    await sut.process(queued(0));
+    expect(commands.execute.mock.calls).toEqual([
+      [new DeliverWebhookCommand(data, 2, 3)],
+      [new DeliverWebhookCommand(data, 1, 1)],
+    ]);
+  });
+
+  it('a failed attempt with attempts left is an error BullMQ retries after 2 s, 4 s…', async () => {
+    commands.execute.mockResolvedValue({ kind: 'retry', error: 'Receiver answered HTTP 500' });
+    const error = await sut.process(queued(0, 3)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(UnrecoverableError);
+    expect(error).toMatchObject({ message: 'Receiver answered HTTP 500' });
+    expect([1, 2, 3].map(deliverWebhookBackoff)).toEqual([2000, 4000, 8000]);
+  });
+
+  it('a final failure is unrecoverable', async () => {
+    commands.execute.mockResolvedValue({ kind: 'failed', error: 'Receiver answered HTTP 500' });
+    const error = await sut.process(queued(2, 3)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnrecoverableError);
+    expect(error).toMatchObject({ message: 'Receiver answered HTTP 500' });
   });
 });

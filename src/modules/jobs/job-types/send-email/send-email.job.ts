@@ -36,7 +36,7 @@ export class SendEmailJob implements JobRunner<SendEmailPayload, SendEmailResult
     return { messageId: info.messageId, accepted, sentAt: new Date().toISOString() };
   }
 
-  /** After the worker has let its running jobs finish (RunJobProcessor.onModuleDestroy), not alongside it. */
+  /** After the worker has let its running jobs finish (QueueWorkers.onModuleDestroy), not alongside it. */
   onApplicationShutdown() {
     this.transport.close();
   }

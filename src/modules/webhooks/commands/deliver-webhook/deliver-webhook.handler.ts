@@ -1,29 +1,26 @@
 import { ConfigService } from '@nestjs/config';
 import { CommandHandler, EventBus, ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
-import { UnrecoverableError } from 'bullmq';
 import { Repository } from 'typeorm';
 import { outboundRequest, PrivateTargetError } from '@app/common/net/outbound-http';
 import type { WebhookPayload } from '@app/contracts/webhook-payload';
 import { Env, isTrue } from '../../../../config/env';
 import { GetSigningSecretsQuery } from '../../../auth/queries/get-signing-secrets/get-signing-secrets.query';
-import { JobLogWriter } from '../../../jobs/job-log-writer';
 import { WebhookDeliveryEntity } from '../../entities/webhook-delivery.entity';
 import { WebhookAttemptedEvent } from '../../events/webhook-attempted.event';
 import { signedHeaders } from '../../signature';
-import { DeliverWebhookCommand } from './deliver-webhook.command';
+import { DeliverWebhookCommand, DeliverWebhookOutcome } from './deliver-webhook.command';
 
 @CommandHandler(DeliverWebhookCommand)
 export class DeliverWebhookHandler implements ICommandHandler<DeliverWebhookCommand> {
   constructor(
     @InjectRepository(WebhookDeliveryEntity) private readonly deliveries: Repository<WebhookDeliveryEntity>,
     private readonly queries: QueryBus,
-    private readonly jobLogs: JobLogWriter,
     private readonly config: ConfigService<Env, true>,
     private readonly events: EventBus,
   ) {}
 
-  async execute({ delivery, attempt, isLastAttempt }: DeliverWebhookCommand) {
+  async execute({ delivery, attempt, maxAttempts }: DeliverWebhookCommand): Promise<DeliverWebhookOutcome> {
     const secrets = await this.queries.execute(new GetSigningSecretsQuery(delivery.userId));
     const headers = signedHeaders(secrets, { id: delivery.deliveryId, body: delivery.body, attempt });
     const started = performance.now();
@@ -61,22 +58,20 @@ export class DeliverWebhookHandler implements ICommandHandler<DeliverWebhookComm
         durationMs,
       }),
     );
-    this.events.publish(new WebhookAttemptedEvent(delivery.deliveryId, delivery.jobId, attempt, success));
+    const final = success || permanent || attempt >= maxAttempts;
     const outcome = success ? `delivered (HTTP ${statusCode}, ${durationMs} ms)` : `failed: ${error}`;
-    await this.jobLogs.append(
-      delivery.jobId,
-      success ? 'info' : 'warn',
-      `Webhook ${delivery.event} attempt ${attempt}: ${outcome}`,
-    );
-    if (success) return;
-    if (isLastAttempt || permanent) {
-      await this.jobLogs.append(
+    this.events.publish(
+      new WebhookAttemptedEvent(
+        delivery.deliveryId,
         delivery.jobId,
-        'error',
-        `Webhook ${delivery.event} not delivered after ${attempt} attempt(s)`,
-      );
-      throw new UnrecoverableError(error!);
-    }
-    throw new Error(error!);
+        delivery.event,
+        attempt,
+        success,
+        outcome,
+        final,
+      ),
+    );
+    if (success) return { kind: 'delivered' };
+    return final ? { kind: 'failed', error: error! } : { kind: 'retry', error: error! };
   }
 }
