@@ -2,13 +2,14 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { JobPriority } from './job-status';
-import { bullPriority, JOBS_QUEUE, RUN_JOB, RunJobData, runJobOptions } from './jobs.queue';
+import { attemptsLeft, bullPriority, JOBS_QUEUE, RUN_JOB, RunJobData, runJobOptions } from './jobs.queue';
 
 /** What the queue needs of a job row. */
 export interface QueueableJob {
   id: string;
   priority: JobPriority;
   maxRetries: number;
+  attempts: number;
   runAt: Date | null;
 }
 
@@ -55,7 +56,7 @@ export class JobQueue {
    */
   async reschedule(job: QueueableJob, changes: { priority?: JobPriority; runAt?: Date }): Promise<boolean> {
     const entry = await this.queue.getJob(job.id);
-    if (!entry) return this.enqueue([job]).then(() => true);
+    if (!entry) return this.requeue(job, attemptsLeft(job));
     if (await entry.isActive()) return false;
     if (changes.priority) await entry.changePriority({ priority: bullPriority(changes.priority) });
     if (!changes.runAt) return true;

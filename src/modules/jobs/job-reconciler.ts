@@ -10,15 +10,12 @@ import { JobEntity } from './entities/job.entity';
 import { JobLogWriter } from './job-log-writer';
 import { EntryState, JobQueue } from './job-queue';
 import { JobStore } from './job-store';
+import { attemptsLeft } from './jobs.queue';
 
 const BATCH = 500;
 /** A PENDING row younger than this may still be on its way into the queue. */
 const PENDING_GRACE_MS = 10_000;
 const GONE = new Set<EntryState>(['missing', 'completed', 'failed', 'unknown']);
-
-/** Runs a job still has: its budget (`1 + maxRetries`) less the attempts it has started (at least one). */
-export const attemptsLeft = (job: { maxRetries: number; attempts: number }, uncounted = 0) =>
-  Math.max(1, 1 + job.maxRetries - job.attempts + uncounted);
 
 /**
  * PostgreSQL is the record, the queue the trigger; this keeps them agreeing. A PENDING row without a live
@@ -55,6 +52,13 @@ export class JobReconciler {
         token,
       );
     }
+  }
+
+  /** One PENDING job without a live queue entry, queued at once (see RunJobProcessor): false otherwise. */
+  async requeueIfOrphaned(id: string): Promise<boolean> {
+    const job = await this.jobs.findOneBy({ id, status: 'PENDING' });
+    if (!job || !GONE.has(await this.queue.state(id))) return false;
+    return this.queue.requeue(job, attemptsLeft(job));
   }
 
   private async enqueueOrphans() {

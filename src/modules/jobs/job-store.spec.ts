@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { EventBus } from '@nestjs/cqrs';
 import { fake } from '@app/testing/fake';
-import type { EntityManager, Repository } from 'typeorm';
+import { In, type Repository } from 'typeorm';
 import { JobEntity } from './entities/job.entity';
+import { JobQueuedEvent } from './events/job-queued.event';
 import { JobStartedEvent } from './events/job-started.event';
 import type { JobCache } from './job-cache';
-import { JobStore } from './job-store';
+import { JobStore, type NewJob } from './job-store';
 
 describe(JobStore.name, () => {
   const at = new Date('2030-01-01T00:00:00Z');
@@ -26,10 +27,23 @@ describe(JobStore.name, () => {
     ['createdAt', 'created_at'],
     ['updatedAt', 'updated_at'],
   ].map(([propertyName, databaseName]) => ({ propertyName, databaseName }));
+  // A transaction as TypeORM runs one: the work on its own manager, committed once the work resolves,
+  // rolled back (the rejection passed on) when it throws.
+  const tx = { query: jest.fn() };
+  const committed = jest.fn();
   const jobs = {
     create: () => new JobEntity(),
     metadata: { columns },
-    manager: { connection: { driver: { master: pool } } },
+    manager: {
+      connection: { driver: { master: pool } },
+      transaction: jest.fn(async (work: (manager: typeof tx) => Promise<unknown>) => {
+        const result = await work(tx);
+        committed();
+        return result;
+      }),
+    },
+    query: jest.fn(),
+    delete: jest.fn(),
   };
   const cache = { invalidate: jest.fn(() => Promise.resolve()) };
   const events = { publish: jest.fn() };
@@ -154,18 +168,250 @@ describe(JobStore.name, () => {
     jest.useRealTimers();
   });
 
-  it("leaves the invalidation to the caller inside the caller's transaction", async () => {
-    const tx = { query: jest.fn(() => Promise.resolve([row])) };
-    await sut.update(
-      'j1',
-      { where: `status = 'PENDING'`, set: `priority = $2`, params: ['high'] },
-      fake<EntityManager>(tx),
+  describe('retry', () => {
+    const reset = { ...row, status: 'PENDING', attempts: 0 };
+
+    it("resets the owner's FAILED or CANCELLED job in one statement, requeues it, then publishes", async () => {
+      query.mockReturnValue([reset]);
+      const requeue = jest.fn((_job: JobEntity) => Promise.resolve(true));
+      const job = await sut.retry('j1', 'u1', 'retry', requeue);
+      const [sql, params] = query.mock.calls[0] as [string, unknown[]];
+      expect(sql).toMatch(/SET status = 'PENDING', attempts = 0, progress = 0, result = NULL, error = NULL/);
+      expect(sql).toContain(
+        `WHERE id = $1 AND status IN ('FAILED', 'CANCELLED') AND user_id = $3 RETURNING *`,
+      );
+      // The log line is written by the same statement; its text travels as a parameter.
+      expect(sql).toContain(`(0, 'info', $2)`);
+      expect(params).toEqual(['j1', 'Job re-queued by its owner (attempts reset)', 'u1']);
+      expect(job).toBeInstanceOf(JobEntity);
+      expect(job).toMatchObject({ id: 'j1', status: 'PENDING', attempts: 0 });
+      expect(requeue).toHaveBeenCalledWith(job);
+      expect(cache.invalidate).toHaveBeenCalledWith('j1');
+      expect(events.publish).toHaveBeenCalledTimes(1);
+      expect(events.publish).toHaveBeenCalledWith(expect.any(JobQueuedEvent));
+      expect(events.publish.mock.calls[0][0]).toMatchObject({
+        via: 'retry',
+        job: { id: 'j1', status: 'PENDING' },
+      });
+      expect(requeue.mock.invocationCallOrder[0]).toBeLessThan(events.publish.mock.invocationCallOrder[0]);
+    });
+
+    it("lets an admin replay anyone's job", async () => {
+      query.mockReturnValue([reset]);
+      await sut.retry('j1', null, 'replay', () => Promise.resolve(true));
+      const [sql, params] = query.mock.calls[0] as [string, unknown[]];
+      expect(sql).toContain(`WHERE id = $1 AND status IN ('FAILED', 'CANCELLED') RETURNING *`);
+      expect(params).toEqual(['j1', 'Job replayed by an admin (attempts reset)']);
+      expect(events.publish.mock.calls[0][0]).toMatchObject({ via: 'replay' });
+    });
+
+    it('neither requeues nor publishes when the job is in neither status', async () => {
+      query.mockReturnValue([]);
+      const requeue = jest.fn();
+      await expect(sut.retry('j1', 'u1', 'retry', requeue)).resolves.toBeUndefined();
+      expect(requeue).not.toHaveBeenCalled();
+      expect(cache.invalidate).not.toHaveBeenCalled();
+      expect(events.publish).not.toHaveBeenCalled();
+    });
+
+    it('publishes nothing when the requeue fails', async () => {
+      query.mockReturnValue([reset]);
+      const down = new Error('Connection is closed.');
+      await expect(sut.retry('j1', 'u1', 'retry', () => Promise.reject(down))).rejects.toBe(down);
+      expect(events.publish).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('reschedule', () => {
+    const runAt = new Date('2030-01-02T00:00:00Z');
+
+    it('changes the row and moves its queue entry in one transaction, invalidating after the commit', async () => {
+      tx.query.mockResolvedValue([{ ...row, status: 'PENDING' }]);
+      const moveEntry = jest.fn((_job: JobEntity) => Promise.resolve());
+      const job = await sut.reschedule('j1', 'u1', { priority: 'high', runAt }, moveEntry);
+      expect(jobs.manager.transaction).toHaveBeenCalledTimes(1);
+      const [sql, params] = tx.query.mock.calls[0] as [string, unknown[]];
+      expect(sql).toContain(
+        `SET priority = COALESCE($3, priority), run_at = COALESCE($4::timestamptz, run_at), updated_at = now() ` +
+          `WHERE id = $1 AND user_id = $2 AND status = 'PENDING' RETURNING *`,
+      );
+      expect(params).toEqual(['j1', 'u1', 'high', runAt]);
+      expect(query).not.toHaveBeenCalled(); // on the transaction's connection, not the pool
+      expect(moveEntry).toHaveBeenCalledWith(job);
+      expect(job).toBeInstanceOf(JobEntity);
+      expect(job).toMatchObject({ id: 'j1', status: 'PENDING' });
+      // The UPDATE holds the row lock while the entry moves; readers see the change only once committed.
+      expect(tx.query.mock.invocationCallOrder[0]).toBeLessThan(moveEntry.mock.invocationCallOrder[0]);
+      expect(moveEntry.mock.invocationCallOrder[0]).toBeLessThan(committed.mock.invocationCallOrder[0]);
+      expect(cache.invalidate).toHaveBeenCalledWith('j1');
+      expect(committed.mock.invocationCallOrder[0]).toBeLessThan(
+        cache.invalidate.mock.invocationCallOrder[0],
+      );
+      expect(events.publish).not.toHaveBeenCalled();
+    });
+
+    it('keeps what is not given (COALESCE over nulls)', async () => {
+      tx.query.mockResolvedValue([{ ...row, status: 'PENDING' }]);
+      await sut.reschedule('j1', 'u1', { priority: 'low' }, () => Promise.resolve());
+      expect(tx.query.mock.calls[0][1]).toEqual(['j1', 'u1', 'low', null]);
+    });
+
+    it('moves nothing and keeps the cache when the job is not PENDING (or not the user’s)', async () => {
+      tx.query.mockResolvedValue([]);
+      const moveEntry = jest.fn();
+      await expect(sut.reschedule('j1', 'u1', { runAt }, moveEntry)).resolves.toBeUndefined();
+      expect(moveEntry).not.toHaveBeenCalled();
+      expect(cache.invalidate).not.toHaveBeenCalled();
+    });
+
+    it('rolls back and passes the error on when the entry cannot move', async () => {
+      tx.query.mockResolvedValue([{ ...row, status: 'PENDING' }]);
+      const taken = new Error('a worker has just started it');
+      await expect(sut.reschedule('j1', 'u1', { runAt }, () => Promise.reject(taken))).rejects.toBe(taken);
+      expect(committed).not.toHaveBeenCalled();
+      expect(cache.invalidate).not.toHaveBeenCalled();
+      expect(events.publish).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('requeueLost', () => {
+    it('puts back to PENDING the attempt whose worker lost it, with a log line, then requeues it', async () => {
+      query.mockReturnValue([{ ...row, status: 'PENDING', attempts: 3 }]);
+      const requeue = jest.fn((_job: JobEntity) => Promise.resolve(true));
+      const job = await sut.requeueLost('j1', 3, requeue);
+      const [sql, params] = query.mock.calls[0] as [string, unknown[]];
+      expect(sql).toContain(
+        `SET status = 'PENDING', updated_at = now() WHERE id = $1 AND status = 'PROCESSING' AND attempts = $2`,
+      );
+      expect(sql).toContain(`(0, 'warn', 'Repaired by the reconciler: its worker lost the job')`);
+      expect(params).toEqual(['j1', 3]);
+      expect(requeue).toHaveBeenCalledWith(job);
+      expect(job).toMatchObject({ id: 'j1', status: 'PENDING', attempts: 3 });
+      expect(cache.invalidate).toHaveBeenCalledWith('j1');
+    });
+
+    it('requeues nothing when the job has moved on since', async () => {
+      query.mockReturnValue([]);
+      const requeue = jest.fn();
+      await expect(sut.requeueLost('j1', 3, requeue)).resolves.toBeUndefined();
+      expect(requeue).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('create', () => {
+    const draft = (id: string, via: NewJob['via'] = 'api'): NewJob => ({
+      id,
+      via,
+      userId: 'u1',
+      type: 'sleep',
+      priority: 'normal',
+      payload: {},
+      maxRetries: 3,
+      timeoutMs: 30_000,
+      webhookUrl: null,
+      runAt: null,
+      idempotencyKey: null,
+      requestHash: null,
+    });
+    const drafts = [draft('j2', 'batch'), draft('j1', 'batch'), draft('j3', 'batch')];
+    // Like the INSERT … RETURNING *: snake_case rows with the defaults, in no promised order.
+    const inserted = (_text: string, [json]: [string]) =>
+      (JSON.parse(json) as NewJob[])
+        .map(({ id, userId, maxRetries }) => ({
+          ...row,
+          id,
+          user_id: userId,
+          status: 'PENDING',
+          attempts: 0,
+          max_retries: maxRetries,
+        }))
+        .sort((a, b) => a.id.localeCompare(b.id));
+    const published = () => events.publish.mock.calls.map(([event]) => event as JobQueuedEvent);
+    let error: jest.SpyInstance;
+
+    beforeEach(() => {
+      query.mockImplementation(inserted);
+      jobs.delete.mockResolvedValue({ affected: 3 });
+      error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    });
+    afterEach(() => error.mockRestore());
+    afterAll(() => query.mockReset());
+
+    it('inserts the rows, each with its "created" line, as one JSON parameter, then enqueues them in draft order', async () => {
+      const enqueue = jest.fn((_jobs: JobEntity[]) => Promise.resolve());
+      const jobs = await sut.create(drafts, enqueue);
+      expect(query).toHaveBeenCalledTimes(1);
+      const [sql, params] = query.mock.calls[0] as [string, [string]];
+      expect(params).toHaveLength(1);
+      expect(JSON.parse(params[0])).toEqual(drafts);
+      expect(sql).toContain('json_to_recordset($1::json)');
+      expect(sql).toContain(
+        `CASE d.via WHEN 'batch' THEN 'Job created in a batch (type %s, priority %s)' ` +
+          `ELSE 'Job created (type %s, priority %s)' END`,
+      );
+      expect(sql).toContain('INSERT INTO job_logs');
+      expect(jobs.map((job) => job.id)).toEqual(['j2', 'j1', 'j3']);
+      jobs.forEach((job) => expect(job).toBeInstanceOf(JobEntity));
+      expect(enqueue).toHaveBeenCalledWith(jobs);
+    });
+
+    it('publishes one JobQueuedEvent per job, in draft order, once they are queued', async () => {
+      const enqueue = jest.fn(() => Promise.resolve());
+      await sut.create([draft('j2', 'api'), draft('j1', 'api')], enqueue);
+      expect(published().map((event) => [event.job.id, event.via])).toEqual([
+        ['j2', 'api'],
+        ['j1', 'api'],
+      ]);
+      expect(published()[0]).toMatchObject({ job: { status: 'PENDING', createdAt: at.toISOString() } });
+      expect(enqueue.mock.invocationCallOrder[0]).toBeLessThan(events.publish.mock.invocationCallOrder[0]);
+    });
+
+    it('deletes the rows again and rethrows when they cannot be queued', async () => {
+      const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), {
+        code: 'ECONNREFUSED',
+      });
+      await expect(sut.create(drafts, () => Promise.reject(refused))).rejects.toBe(refused);
+      expect(jobs.delete).toHaveBeenCalledWith({ id: In(['j2', 'j1', 'j3']) });
+      expect(events.publish).not.toHaveBeenCalled();
+    });
+
+    it('still rethrows the queue’s error when the delete fails too', async () => {
+      const refused = new Error('connect ECONNREFUSED 127.0.0.1:6379');
+      jobs.delete.mockRejectedValueOnce(new Error('db down'));
+      await expect(sut.create(drafts, () => Promise.reject(refused))).rejects.toBe(refused);
+      expect(events.publish).not.toHaveBeenCalled();
+    });
+  });
+
+  it('clears the outbox flag of one finish only, with the timestamp as a date', async () => {
+    query.mockReturnValue([]);
+    await sut.markWebhookQueued('j1', '2030-01-01T00:00:00.123Z');
+    const [sql, params] = query.mock.calls[0] as [string, unknown[]];
+    expect(sql).toContain(`SET webhook_pending = false`);
+    expect(sql).toContain(
+      `WHERE id = $1 AND webhook_pending AND date_trunc('milliseconds', finished_at) = $2`,
     );
-    expect(tx.query).toHaveBeenCalledWith(expect.stringContaining('SET priority = $2, updated_at = now()'), [
-      'j1',
-      'high',
-    ]);
-    expect(query).not.toHaveBeenCalled();
-    expect(cache.invalidate).not.toHaveBeenCalled();
+    expect(params).toEqual(['j1', new Date('2030-01-01T00:00:00.123Z')]);
+  });
+
+  describe('purgeFinishedBefore', () => {
+    const cutoff = new Date('2029-12-01T00:00:00Z');
+
+    it('deletes one small batch of finished jobs, skipping locked rows, and invalidates their cache', async () => {
+      jobs.query.mockResolvedValue([{ id: 'j1' }, { id: 'j2' }]);
+      expect(await sut.purgeFinishedBefore(cutoff, 500)).toEqual(['j1', 'j2']);
+      const [sql, params] = jobs.query.mock.calls[0] as [string, unknown[]];
+      expect(sql).toContain(`status IN ('DONE', 'FAILED', 'CANCELLED') AND finished_at < $1`);
+      expect(sql).toContain('ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED');
+      expect(params).toEqual([cutoff, 500]);
+      expect(cache.invalidate).toHaveBeenCalledTimes(1);
+      expect(cache.invalidate).toHaveBeenCalledWith('j1', 'j2');
+    });
+
+    it('touches no cache when nothing is due', async () => {
+      jobs.query.mockResolvedValue([]);
+      expect(await sut.purgeFinishedBefore(cutoff, 500)).toEqual([]);
+      expect(cache.invalidate).not.toHaveBeenCalled();
+    });
   });
 });

@@ -352,7 +352,8 @@ export class JobStore {
         );
       throw error;
     }
-    drafts.forEach((draft, n) => this.events.publish(new JobQueuedEvent(toJobView(jobs[n]), draft.via)));
+    for (const [n, draft] of drafts.entries())
+      this.events.publish(new JobQueuedEvent(toJobView(jobs[n]), draft.via));
     return jobs;
   }
 

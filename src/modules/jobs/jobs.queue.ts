@@ -18,6 +18,13 @@ export function retryDelayMs(retry: number, random = Math.random): number {
   return 2 ** retry * 1000 + Math.floor(random() * 1000);
 }
 
+/**
+ * Runs a job still has: its budget (`1 + maxRetries`) less the attempts it has started, `uncounted` of them
+ * given back (a lost attempt does not count); at least one.
+ */
+export const attemptsLeft = (job: { maxRetries: number; attempts: number }, uncounted = 0) =>
+  Math.max(1, 1 + job.maxRetries - job.attempts + uncounted);
+
 /** Queue options of a job row: its id is the queue id, so enqueuing twice is a no-op. */
 export function runJobOptions(job: {
   id: string;

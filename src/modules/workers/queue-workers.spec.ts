@@ -10,6 +10,7 @@ import { fake } from '@app/testing/fake';
 import { type Env, validateEnv } from '../../config/env';
 import { JobLogWriter } from '../jobs/job-log-writer';
 import { JOBS_QUEUE } from '../jobs/jobs.queue';
+import { JobReconciler } from '../jobs/job-reconciler';
 import { runJobBackoff, RunJobProcessor } from '../jobs/processors/run-job.processor';
 import {
   deliverWebhookBackoff,
@@ -64,6 +65,7 @@ describe(QueueWorkers.name, () => {
           DeliverWebhookProcessor,
           QueueWorkers,
           { provide: CommandBus, useValue: {} },
+          { provide: JobReconciler, useValue: {} },
           { provide: JobLogWriter, useValue: { drain: () => Promise.resolve() } },
         ],
       }).compile();

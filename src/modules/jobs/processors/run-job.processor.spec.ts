@@ -2,6 +2,7 @@ import { fake } from '@app/testing/fake';
 import type { CommandBus } from '@nestjs/cqrs';
 import { Job, UnrecoverableError } from 'bullmq';
 import { RunJobAttemptCommand } from '../commands/run-job-attempt/run-job-attempt.command';
+import type { JobReconciler } from '../job-reconciler';
 import type { RunJobData } from '../jobs.queue';
 import { RetryableJobError, runJobBackoff, RunJobProcessor } from './run-job.processor';
 
@@ -9,7 +10,8 @@ const J1 = '0f9b3a52-5c1e-4d7a-9a43-2f1b8e6c7d10';
 
 describe(RunJobProcessor.name, () => {
   const commands = { execute: jest.fn() };
-  const sut = new RunJobProcessor(fake<CommandBus>(commands));
+  const reconciler = { requeueIfOrphaned: jest.fn(() => Promise.resolve(true)) };
+  const sut = new RunJobProcessor(fake<CommandBus>(commands), fake<JobReconciler>(reconciler));
   const queued = (attemptsMade = 0, attempts = 4) =>
     fake<Job<RunJobData>>({ data: { jobId: J1 }, attemptsMade, opts: { attempts } });
 
@@ -56,5 +58,20 @@ describe(RunJobProcessor.name, () => {
     const error = await sut.process(queued(3, 4)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnrecoverableError);
     expect(error).toMatchObject({ message: 'boom' });
+  });
+
+  it('queues a job retried while its cancelled attempt held the queue entry, once the entry is gone', async () => {
+    commands.execute.mockResolvedValue({ kind: 'cancelled' });
+    await sut.process(queued());
+    sut.queueRetriedMeanwhile(queued());
+    sut.queueRetriedMeanwhile(queued()); // once per cancelled attempt
+    expect(reconciler.requeueIfOrphaned.mock.calls).toEqual([[J1]]);
+  });
+
+  it('leaves the entries of other outcomes alone when they complete', async () => {
+    commands.execute.mockResolvedValue({ kind: 'done' });
+    await sut.process(queued());
+    sut.queueRetriedMeanwhile(queued());
+    expect(reconciler.requeueIfOrphaned).not.toHaveBeenCalled();
   });
 });

@@ -1,8 +1,10 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Job, UnrecoverableError } from 'bullmq';
 import { isUUID } from 'class-validator';
 import { RunJobAttemptCommand } from '../commands/run-job-attempt/run-job-attempt.command';
+import { JobReconciler } from '../job-reconciler';
 import { JOBS_QUEUE, retryDelayMs, RunJobData } from '../jobs.queue';
 
 /** Thrown for a failed attempt with retries left; carries the delay already recorded as nextRetryAt. */
@@ -26,7 +28,14 @@ export const runJobBackoff = (attemptsMade: number, _type?: string, error?: Erro
  */
 @Processor(JOBS_QUEUE)
 export class RunJobProcessor extends WorkerHost {
-  constructor(private readonly commands: CommandBus) {
+  /** Jobs whose cancelled attempt is letting go of its queue entry: a retry meanwhile could not queue them. */
+  private readonly lettingGo = new Set<string>();
+  private readonly logger = new Logger(RunJobProcessor.name);
+
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly reconciler: JobReconciler,
+  ) {
     super();
   }
 
@@ -40,6 +49,18 @@ export class RunJobProcessor extends WorkerHost {
     );
     if (outcome.kind === 'retry') throw new RetryableJobError(outcome.error, outcome.delayMs);
     if (outcome.kind === 'failed') throw new UnrecoverableError(outcome.error);
+    if (outcome.kind === 'cancelled') this.lettingGo.add(jobId);
     // done, cancelled (the row is already CANCELLED) or skipped: the queue entry completes quietly
+  }
+
+  /** The entry of a cancelled attempt is gone: a job retried in the meantime is queued now, not later. */
+  @OnWorkerEvent('completed')
+  queueRetriedMeanwhile(queued: Job<RunJobData>) {
+    const { jobId } = queued.data;
+    if (!this.lettingGo.delete(jobId)) return;
+    // If this fails too, the job stays PENDING without an entry until the reconciler's next run.
+    this.reconciler
+      .requeueIfOrphaned(jobId)
+      .catch((error: unknown) => this.logger.warn({ err: error, jobId }, 'Retried job not queued yet'));
   }
 }
