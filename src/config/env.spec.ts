@@ -90,6 +90,7 @@ describe(validateEnv.name, () => {
   it.each([
     ['DB_MIGRATIONS_RUN', 'yes'],
     ['ALLOW_PRIVATE_NETWORK_TARGETS', 'TRUE'],
+    ['DB_MIGRATIONS_RUN', 'toString'],
   ])('refuses %s=%s, naming it', (name, value) => {
     expect(problemsOf({ [name]: value })).toEqual([`${name}: ${name} must be true, false, 1 or 0`]);
   });

@@ -28,7 +28,7 @@ const toInt = ({ value }: { value: unknown }) =>
 const BOOLEANS: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
 /** `true`/`1` and `false`/`0` become booleans; anything else stays as given, for @IsBoolean to report. */
 const toBoolean = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && value in BOOLEANS ? BOOLEANS[value] : value;
+  typeof value === 'string' && Object.hasOwn(BOOLEANS, value) ? BOOLEANS[value] : value;
 const BOOLEAN_MESSAGE = {
   message: ({ property }: { property: string }) => `${property} must be true, false, 1 or 0`,
 };
