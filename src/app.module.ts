@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -7,9 +7,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
-import { AppConfigModule } from './config/config.module';
+import { appConfigModule } from './config/config.module';
 import { dataSourceOptions } from './config/data-source';
-import { Env, isTrue, redisUrlOf } from './config/env';
+import { Env, redisUrlOf } from './config/env';
 import { loggerOptions } from './config/logger';
 import { AuthModule } from './modules/auth/auth.module';
 import { JobsModule } from './modules/jobs/jobs.module';
@@ -23,13 +23,12 @@ import { WorkersModule } from './modules/workers/workers.module';
 
 @Module({
   imports: [
-    AppConfigModule,
     LoggerModule.forRootAsync({ inject: [ConfigService], useFactory: loggerOptions }),
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<Env, true>) => ({
         ...dataSourceOptions({ DATABASE_URL: config.get('DATABASE_URL', { infer: true }) }),
-        migrationsRun: isTrue(config.get('DB_MIGRATIONS_RUN', { infer: true })),
+        migrationsRun: config.get('DB_MIGRATIONS_RUN', { infer: true }),
         // Fail start-up at once rather than retrying for half a minute; main.ts has already checked.
         retryAttempts: 1,
       }),
@@ -66,4 +65,9 @@ import { WorkersModule } from './modules/workers/workers.module';
     WorkersModule,
   ],
 })
-export class AppModule {}
+export class AppModule {
+  /** The app with its configuration, read from the environment (and `.env`) now. */
+  static forRoot(): DynamicModule {
+    return { module: AppModule, imports: [appConfigModule()] };
+  }
+}

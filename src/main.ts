@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
 import { existsSync } from 'node:fs';
+import { deprecatedVariablesIn } from './config/env';
 import { SHUTDOWN_SIGNALS } from './config/shutdown';
 import { checkConfig, checkIoredis, checkPostgres, checkRedis, PreflightError } from './preflight';
 
@@ -16,30 +18,33 @@ async function bootstrap() {
   await checkPostgres(env.DATABASE_URL);
   await checkRedis(env);
 
-  // Loaded only now: importing the module graph evaluates configuration that the checks above vouched for.
+  const deprecations = deprecatedVariablesIn(process.env);
+
+  // Loaded only after checkIoredis: the module graph and http-app import ioredis, so a static import would
+  // fail with a bare "Cannot find module" before the check could explain it.
   const { AppModule } = require('./app.module') as typeof import('./app.module');
   if (env.PROCESS_ROLE === 'worker') {
-    const { Logger } = require('nestjs-pino') as typeof import('nestjs-pino');
-    const context = await NestFactory.createApplicationContext(AppModule, { bufferLogs: true });
-    context.useLogger(context.get(Logger));
+    const context = await NestFactory.createApplicationContext(AppModule.forRoot(), { bufferLogs: true });
+    const logger = context.get(Logger);
+    context.useLogger(logger);
     context.enableShutdownHooks(SHUTDOWN_SIGNALS);
-    context.get(Logger).log(`Conveyor worker started (pid ${process.pid})`, 'Bootstrap');
+    for (const line of deprecations) logger.warn(line, 'Bootstrap');
+    logger.log(`Conveyor worker started (pid ${process.pid})`, 'Bootstrap');
     return;
   }
   const { configureHttpApp } = require('./http-app') as typeof import('./http-app');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
     bodyParser: false,
     bufferLogs: true,
   });
   configureHttpApp(app);
   await app.listen(env.PORT);
-  const { Logger } = require('nestjs-pino') as typeof import('nestjs-pino');
-  app
-    .get(Logger)
-    .log(
-      `Conveyor ${env.PROCESS_ROLE} listening on http://localhost:${env.PORT} (Swagger UI at /api/docs)`,
-      'Bootstrap',
-    );
+  const logger = app.get(Logger);
+  for (const line of deprecations) logger.warn(line, 'Bootstrap');
+  logger.log(
+    `Conveyor ${env.PROCESS_ROLE} listening on http://localhost:${env.PORT} (Swagger UI at /api/docs)`,
+    'Bootstrap',
+  );
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataSource, DataSourceOptions } from 'typeorm';
-import { Env, validateEnv } from './env';
+import type { DataSourceOptions } from 'typeorm';
+import type { Env } from './env';
 
-/** One definition for the app and the TypeORM CLI (`npm run migration:*` loads the compiled copy). */
+/** One definition for the app, the e2e setup and the TypeORM CLI (typeorm-cli.data-source.ts). */
 export function dataSourceOptions(env: Pick<Env, 'DATABASE_URL'>): DataSourceOptions {
   const root = join(__dirname, '..', '..');
   return {
@@ -33,7 +32,3 @@ export function dataSourceOptions(env: Pick<Env, 'DATABASE_URL'>): DataSourceOpt
     },
   };
 }
-
-// The CLI has no ConfigModule: read .env the same way the app does (real environment variables win).
-if (existsSync('.env')) process.loadEnvFile('.env');
-export default new DataSource(dataSourceOptions(validateEnv(process.env)));

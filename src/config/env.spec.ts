@@ -1,4 +1,4 @@
-import { durationSeconds, InvalidConfigError, redisUrl, validateEnv } from './env';
+import { deprecatedVariablesIn, durationSeconds, InvalidConfigError, redisUrl, validateEnv } from './env';
 
 /** The problems validateEnv reports for `raw`, or [] when it accepts it. */
 function problemsOf(raw: Record<string, unknown>): string[] {
@@ -75,6 +75,48 @@ describe(validateEnv.name, () => {
     ).toThrow(/^Invalid configuration: .*PORT/);
   });
 
+  it('parses the booleans once, with true/false/1/0', () => {
+    expect(validateEnv({})).toMatchObject({ DB_MIGRATIONS_RUN: true, ALLOW_PRIVATE_NETWORK_TARGETS: false });
+    expect(validateEnv({ DB_MIGRATIONS_RUN: 'false', ALLOW_PRIVATE_NETWORK_TARGETS: '1' })).toMatchObject({
+      DB_MIGRATIONS_RUN: false,
+      ALLOW_PRIVATE_NETWORK_TARGETS: true,
+    });
+    expect(validateEnv({ DB_MIGRATIONS_RUN: '0', ALLOW_PRIVATE_NETWORK_TARGETS: 'true' })).toMatchObject({
+      DB_MIGRATIONS_RUN: false,
+      ALLOW_PRIVATE_NETWORK_TARGETS: true,
+    });
+  });
+
+  it.each([
+    ['DB_MIGRATIONS_RUN', 'yes'],
+    ['ALLOW_PRIVATE_NETWORK_TARGETS', 'TRUE'],
+    ['DB_MIGRATIONS_RUN', 'toString'],
+  ])('refuses %s=%s, naming it', (name, value) => {
+    expect(problemsOf({ [name]: value })).toEqual([`${name}: ${name} must be true, false, 1 or 0`]);
+  });
+
+  describe('WEBHOOK_MAX_ATTEMPTS', () => {
+    it('reads the deprecated WEBHOOK_MAX_RETRIES while it is unset', () => {
+      expect(validateEnv({ WEBHOOK_MAX_RETRIES: '7' }).WEBHOOK_MAX_ATTEMPTS).toBe(7);
+      expect(validateEnv({ WEBHOOK_MAX_RETRIES: '7', WEBHOOK_MAX_ATTEMPTS: '' }).WEBHOOK_MAX_ATTEMPTS).toBe(
+        7,
+      );
+    });
+
+    it('prefers the new name when both are set', () => {
+      expect(validateEnv({ WEBHOOK_MAX_RETRIES: '7', WEBHOOK_MAX_ATTEMPTS: '2' }).WEBHOOK_MAX_ATTEMPTS).toBe(
+        2,
+      );
+    });
+
+    it('defaults to 3 and validates the old name like the new one', () => {
+      expect(validateEnv({}).WEBHOOK_MAX_ATTEMPTS).toBe(3);
+      expect(problemsOf({ WEBHOOK_MAX_RETRIES: '0' })).toEqual([
+        expect.stringMatching(/^WEBHOOK_MAX_ATTEMPTS: .*less than 1/),
+      ]);
+    });
+  });
+
   describe('in production', () => {
     it('requires both JWT secrets to be set', () => {
       const problems = problemsOf({ NODE_ENV: 'production' });
@@ -95,6 +137,18 @@ describe(validateEnv.name, () => {
     it('accepts secrets of its own', () => {
       expect(validateEnv({ NODE_ENV: 'production', ...ownSecrets })).toMatchObject(ownSecrets);
     });
+  });
+});
+
+describe(deprecatedVariablesIn.name, () => {
+  it('names each deprecated variable that is set, and its replacement', () => {
+    expect(deprecatedVariablesIn({ WEBHOOK_MAX_RETRIES: '5', PORT: '1' })).toEqual([
+      'WEBHOOK_MAX_RETRIES is deprecated: set WEBHOOK_MAX_ATTEMPTS instead (WEBHOOK_MAX_RETRIES is read only while WEBHOOK_MAX_ATTEMPTS is unset)',
+    ]);
+  });
+
+  it('is empty when none is set (an empty value counts as unset)', () => {
+    expect(deprecatedVariablesIn({ WEBHOOK_MAX_ATTEMPTS: '5', WEBHOOK_MAX_RETRIES: '' })).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { ConfigService } from '@nestjs/config';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
-  IsBooleanString,
+  IsBoolean,
   IsEmail,
   IsIn,
   IsInt,
@@ -25,6 +25,16 @@ export const EXAMPLE_JWT_SECRETS = ['change-me-access-secret', 'change-me-refres
 const DURATION = /^[1-9]\d*(s|m|h|d)$/;
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
+const BOOLEANS: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
+/** `true`/`1` and `false`/`0` become booleans; anything else stays as given, for @IsBoolean to report. */
+const toBoolean = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && Object.hasOwn(BOOLEANS, value) ? BOOLEANS[value] : value;
+const BOOLEAN_MESSAGE = {
+  message: ({ property }: { property: string }) => `${property} must be true, false, 1 or 0`,
+};
+
+/** Old names still read while the new one is unset; bootstrap logs one deprecation line for each one present. */
+export const DEPRECATED_VARIABLES = { WEBHOOK_MAX_RETRIES: 'WEBHOOK_MAX_ATTEMPTS' } as const;
 
 /** Every environment variable Conveyor reads. Defaults match .env.example, so a bare checkout runs locally. */
 export class EnvDto {
@@ -48,8 +58,9 @@ export class EnvDto {
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/conveyor';
 
   /** Apply pending migrations when the process starts. */
-  @IsBooleanString()
-  DB_MIGRATIONS_RUN = 'true';
+  @Transform(toBoolean)
+  @IsBoolean(BOOLEAN_MESSAGE)
+  DB_MIGRATIONS_RUN = true;
 
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
@@ -143,11 +154,12 @@ export class EnvDto {
   @Max(120_000)
   WEBHOOK_TIMEOUT_MS = 10_000;
 
+  /** Delivery attempts in all per webhook event (formerly WEBHOOK_MAX_RETRIES). */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(20)
-  WEBHOOK_MAX_RETRIES = 3;
+  WEBHOOK_MAX_ATTEMPTS = 3;
 
   @Transform(toInt)
   @IsInt()
@@ -173,8 +185,9 @@ export class EnvDto {
   @IsNotEmpty()
   ARTIFACTS_DIR = './artifacts';
 
-  @IsBooleanString()
-  ALLOW_PRIVATE_NETWORK_TARGETS = 'false';
+  @Transform(toBoolean)
+  @IsBoolean(BOOLEAN_MESSAGE)
+  ALLOW_PRIVATE_NETWORK_TARGETS = false;
 
   @IsOptional()
   @IsEmail({}, { message: 'ADMIN_EMAIL must be an email address' })
@@ -208,10 +221,14 @@ export type Env = EnvDto;
 
 /**
  * Validates the environment for ConfigModule and the TypeORM CLI. Empty strings count as unset, so
- * `PORT=` in a .env falls back to the default. Throws one line per bad variable, naming it.
+ * `PORT=` in a .env falls back to the default. A deprecated name stands in for its new one when that is
+ * unset. Throws one line per bad variable, naming it.
  */
 export function validateEnv(raw: Record<string, unknown>): EnvDto {
   const present = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  for (const [old, current] of Object.entries(DEPRECATED_VARIABLES)) {
+    if (present[old] !== undefined && present[current] === undefined) present[current] = present[old];
+  }
   const env = plainToInstance(EnvDto, present, { exposeDefaultValues: true });
   // "must be an integer" says more about PORT=abc than the range checks that also fail.
   const problems = validateSync(env, { skipMissingProperties: false }).map(
@@ -228,6 +245,16 @@ export function validateEnv(raw: Record<string, unknown>): EnvDto {
   }
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return env;
+}
+
+/** One line for each deprecated variable set in `raw`, naming its replacement. */
+export function deprecatedVariablesIn(raw: Record<string, unknown>): string[] {
+  return Object.entries(DEPRECATED_VARIABLES)
+    .filter(([old]) => raw[old] !== undefined && raw[old] !== '')
+    .map(
+      ([old, current]) =>
+        `${old} is deprecated: set ${current} instead (${old} is read only while ${current} is unset)`,
+    );
 }
 
 export class InvalidConfigError extends Error {
@@ -261,8 +288,6 @@ export function workerLockOptions(config: ConfigService<Env, true>) {
     maxStalledCount: 3,
   };
 }
-
-export const isTrue = (value: string) => value === 'true' || value === '1';
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 

@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { AppModule } from '../app.module';
+import { buildOpenApiDocument } from '../http-app';
 
 /**
  * The OpenAPI document as committed in libs/sdk/openapi.json: the maps whose order only reflects the order in
@@ -37,10 +39,7 @@ function sortKeys<T extends object>(map: T): T {
  * Redis is contacted.
  */
 export async function exportOpenApiDocument(): Promise<OpenAPIObject> {
-  // Loaded only now: the module graph reads (and validates) the environment as it is evaluated.
-  const { AppModule } = require('../app.module') as typeof import('../app.module');
-  const { buildOpenApiDocument } = require('../http-app') as typeof import('../http-app');
-  const app = await NestFactory.create(AppModule, { preview: true, logger: false });
+  const app = await NestFactory.create(AppModule.forRoot(), { preview: true, logger: false });
   try {
     return buildOpenApiDocument(app);
   } finally {

@@ -31,7 +31,7 @@ const ATTEMPTS = Math.ceil(Math.log2(OUTAGE_MS / 1000 + 2 + 3)) + 1;
 const LAST_ATTEMPT_MS = (2 ** ATTEMPTS - 2) * 1000;
 
 /**
- * A webhook receiver is down for OUTAGE_MS while jobs with a webhookUrl finish. With WEBHOOK_MAX_RETRIES
+ * A webhook receiver is down for OUTAGE_MS while jobs with a webhookUrl finish. With WEBHOOK_MAX_ATTEMPTS
  * raised through configuration, every delivery lands once it is back, exactly once per job, and all the
  * attempts of one delivery share its `webhook-id` (a retry is never a new delivery).
  */
@@ -44,7 +44,7 @@ describe(`Chaos: webhook receiver down for ${OUTAGE_MS / 1000} s`, () => {
 
   beforeAll(async () => {
     await receiver.start();
-    const env = { WEBHOOK_MAX_RETRIES: String(ATTEMPTS), WEBHOOK_TIMEOUT_MS: '2000' };
+    const env = { WEBHOOK_MAX_ATTEMPTS: String(ATTEMPTS), WEBHOOK_TIMEOUT_MS: '2000' };
     t = await createTestApp({ PROCESS_ROLE: 'api', ...env });
     db = await observer();
     user = await makeUser(t);

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { createTestApp, TestApp } from '@app/testing/create-test-app';
+import { pollUntil } from '@app/testing/eventually';
 import { makeUser, TestUser } from '@app/testing/factories';
 import { JobBody, jobLogs, submitJob, waitForJob } from '@app/testing/jobs';
 import { JobReconciler } from '../../src/modules/jobs/job-reconciler';
@@ -40,22 +41,10 @@ describe('Job lifecycle (e2e)', () => {
     delete: (path: string) => t.http().delete(path).set('X-API-Key', key),
   });
 
-  /** Polls `read` until `ok` holds; generous timeout, no fixed sleeps. */
-  async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) {
-    const deadline = Date.now() + timeoutMs;
-    let last: T | undefined;
-    while (Date.now() < deadline) {
-      last = await read();
-      if (ok(last)) return last;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`condition not met in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
-  }
-
   const messages = async (id: string, apiKey = key) => (await jobLogs(t, apiKey, id)).map((l) => l.message);
   /** The job log once a line matches `pattern` (log lines are written just after the status changes). */
   const logsWith = (id: string, pattern: RegExp, apiKey = key) =>
-    eventually(
+    pollUntil(
       () => jobLogs(t, apiKey, id),
       (lines) => lines.some((l) => pattern.test(l.message)),
     );

@@ -22,6 +22,7 @@ import {
   webhooksList,
 } from '@app/sdk/index';
 import { createTestApp, TestApp } from '@app/testing/create-test-app';
+import { pollUntil } from '@app/testing/eventually';
 import { sdkHarness, type SdkHarness } from '@app/testing/sdk-client';
 
 const TERMINAL: JobStatus[] = ['DONE', 'FAILED', 'CANCELLED'];
@@ -78,18 +79,16 @@ describe('Jobs through the generated SDK (e2e)', () => {
   }
 
   /** Polls GET /api/jobs/{id} through the SDK until `until` holds (default: a terminal status). */
-  async function waitFor(
+  const waitFor = (
     id: string,
     until: (job: JobResponseDto) => boolean = (job) => TERMINAL.includes(job.status),
-  ): Promise<JobResponseDto> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { data } = await jobsGet({ client, path: { id }, throwOnError: true });
-      if (until(data.data)) return data.data;
-      if (Date.now() > deadline) throw new Error(`job ${id} stuck: ${JSON.stringify(data.data)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  ): Promise<JobResponseDto> =>
+    pollUntil(
+      async () => (await jobsGet({ client, path: { id }, throwOnError: true })).data.data,
+      until,
+      30_000,
+      (last) => `job ${id} stuck: ${JSON.stringify(last)}`,
+    );
 
   it('submits a sleep job, which runs to DONE with its result', async () => {
     const job = await submit({ type: 'sleep', payload: { delayMs: 20 }, priority: 'high' });

@@ -24,7 +24,7 @@ describe('Webhooks to private targets (e2e)', () => {
     t = await createTestApp({
       PROCESS_ROLE: 'all',
       ALLOW_PRIVATE_NETWORK_TARGETS: 'false',
-      WEBHOOK_MAX_RETRIES: '3',
+      WEBHOOK_MAX_ATTEMPTS: '3',
     });
     db = t.app.get(DataSource);
     user = await makeUser(t);

@@ -25,7 +25,7 @@ describe('Webhooks across a worker restart (e2e)', () => {
       PROCESS_ROLE: 'worker',
       LOG_LEVEL: 'info',
       QUEUE_PREFIX: process.env.QUEUE_PREFIX!,
-      WEBHOOK_MAX_RETRIES: '3',
+      WEBHOOK_MAX_ATTEMPTS: '3',
     });
     workers.push(worker);
     await worker.waitForOutput(/Running jobs with concurrency/);
@@ -34,7 +34,7 @@ describe('Webhooks across a worker restart (e2e)', () => {
 
   beforeAll(async () => {
     await receiver.start();
-    t = await createTestApp({ PROCESS_ROLE: 'api', WEBHOOK_MAX_RETRIES: '3' });
+    t = await createTestApp({ PROCESS_ROLE: 'api', WEBHOOK_MAX_ATTEMPTS: '3' });
     deliveries = t.app.get<Queue>(getQueueToken(WEBHOOKS_QUEUE));
     user = await makeUser(t);
   });

@@ -21,7 +21,7 @@ import { pollUntil } from '@app/testing/eventually';
  * `standardwebhooks` package. Each test uses its own receiver path.
  */
 describe('Webhooks (e2e)', () => {
-  const MAX_RETRIES = 3;
+  const MAX_ATTEMPTS = 3;
   const receiver = new WebhookReceiver();
   let t: TestApp;
   let user: TestUser;
@@ -45,7 +45,7 @@ describe('Webhooks (e2e)', () => {
     await receiver.start();
     t = await createTestApp({
       PROCESS_ROLE: 'all',
-      WEBHOOK_MAX_RETRIES: String(MAX_RETRIES),
+      WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
     });
     user = await makeUser(t);
     other = await makeUser(t);
@@ -235,7 +235,7 @@ describe('Webhooks (e2e)', () => {
       expect(receiver.on(path)).toHaveLength(2);
     });
 
-    it(`gives up after WEBHOOK_MAX_RETRIES (${MAX_RETRIES}) attempts when the receiver is down`, async () => {
+    it(`gives up after WEBHOOK_MAX_ATTEMPTS (${MAX_ATTEMPTS}) attempts when the receiver is down`, async () => {
       const url = `http://127.0.0.1:${await freePort()}/down`;
       const job = await submitJob(t, user.apiKey, {
         type: 'sleep',
@@ -252,7 +252,7 @@ describe('Webhooks (e2e)', () => {
         expect.stringMatching(/^Webhook job\.done attempt 1: failed: .*ECONNREFUSED/),
         expect.stringMatching(/^Webhook job\.done attempt 2: failed: .*ECONNREFUSED/),
         expect.stringMatching(/^Webhook job\.done attempt 3: failed: .*ECONNREFUSED/),
-        `Webhook job.done not delivered after ${MAX_RETRIES} attempt(s)`,
+        `Webhook job.done not delivered after ${MAX_ATTEMPTS} attempt(s)`,
       ]);
 
       const logs = await webhookLogs(t, user.apiKey, job.id);

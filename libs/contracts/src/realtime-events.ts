@@ -1,6 +1,5 @@
 /** Socket.io events of API.md (Realtime), shared by the gateway, the worker's emitter and the tests. */
-
-export type JobStatus = 'PENDING' | 'PROCESSING' | 'DONE' | 'FAILED' | 'CANCELLED';
+import type { JobPriority, JobStatus } from './job';
 
 /** The job resource as GET /api/jobs/:id shows it. */
 export interface RealtimeJob {
@@ -8,7 +7,7 @@ export interface RealtimeJob {
   userId: string;
   type: string;
   status: JobStatus;
-  priority: 'high' | 'normal' | 'low';
+  priority: JobPriority;
   payload: Record<string, unknown>;
   result: unknown;
   error: string | null;

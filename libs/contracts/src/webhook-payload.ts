@@ -1,8 +1,10 @@
+import type { TerminalStatus } from './job';
+
 /** The JSON body of every webhook POST (API.md, Webhooks). */
 export interface WebhookPayload {
   jobId: string;
   type: string;
-  status: 'DONE' | 'FAILED' | 'CANCELLED';
+  status: TerminalStatus;
   result: unknown;
   error: string | null;
   attempts: number;

@@ -3,6 +3,8 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { AppModule } from '../../../src/app.module';
+import { configureHttpApp } from '../../../src/http-app';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -13,17 +15,19 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
+/** Built by the first createTestApp of a test file (jest gives each file its own module registry). */
+let appModule: ReturnType<typeof AppModule.forRoot> | undefined;
+
 /**
  * Boots the real AppModule with the same HTTP setup as main.ts, listening on a free port. `env` is applied
- * before the module graph loads: jest gives each test file its own module registry, so the first call in a
- * file decides the configuration of that file.
+ * before the configuration is read, which happens once per test file: the first call in a file decides the
+ * configuration of that file (later calls, e.g. a restart, get the same queues and settings).
  */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   // Its own queues, so suites running side by side never take each other's jobs.
   Object.assign(process.env, { QUEUE_PREFIX: `conveyor-test-${randomUUID().slice(0, 8)}` }, env);
-  const { AppModule } = require('../../../src/app.module') as typeof import('../../../src/app.module');
-  const { configureHttpApp } = require('../../../src/http-app') as typeof import('../../../src/http-app');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+  appModule ??= AppModule.forRoot();
+  const app = await NestFactory.create<NestExpressApplication>(appModule, {
     bodyParser: false,
     logger: false,
   });

@@ -1,4 +1,5 @@
 import type { TestApp } from './create-test-app';
+import { pollUntil } from './eventually';
 
 export interface JobBody {
   id: string;
@@ -21,24 +22,23 @@ export async function submitJob(t: TestApp, apiKey: string, body: Record<string,
 }
 
 /** Polls GET /api/jobs/:id until `until` holds (default: a terminal status); generous timeout, no fixed sleeps. */
-export async function waitForJob(
+export function waitForJob(
   t: TestApp,
   apiKey: string,
   id: string,
   until: (job: JobBody) => boolean = (job) => ['DONE', 'FAILED', 'CANCELLED'].includes(job.status),
   timeoutMs = 45_000,
 ): Promise<JobBody> {
-  const deadline = Date.now() + timeoutMs;
-  let last: JobBody | undefined;
-  while (Date.now() < deadline) {
-    const res = await t.http().get(`/api/jobs/${id}`).set('X-API-Key', apiKey);
-    last = res.body.data as JobBody;
-    if (res.status === 200 && until(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(
-    `job ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
-  );
+  return pollUntil(
+    async () => {
+      const res = await t.http().get(`/api/jobs/${id}`).set('X-API-Key', apiKey);
+      return { status: res.status, job: res.body.data as JobBody };
+    },
+    ({ status, job }) => status === 200 && until(job),
+    timeoutMs,
+    ({ job }) =>
+      `job ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(job)}`,
+  ).then(({ job }) => job);
 }
 
 export async function jobLogs(

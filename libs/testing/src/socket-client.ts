@@ -1,4 +1,5 @@
 import { io, Socket } from 'socket.io-client';
+import { eventually } from './eventually';
 import type {
   ClientToServerEvents,
   ServerToClientEvents,
@@ -71,15 +72,15 @@ export class RecordingSocket {
 
   /** Resolves with the first recorded event (past or future) that matches; rejects after `timeoutMs`. */
   async waitFor(predicate: (e: Received) => boolean, timeoutMs = 30_000, what = 'event'): Promise<Received> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.events.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) {
+    return eventually(
+      () => {
+        const found = this.events.find(predicate);
+        if (found) return Promise.resolve(found);
         throw new Error(`no ${what} within ${timeoutMs} ms; received: ${JSON.stringify(this.events)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+      },
+      timeoutMs,
+      20,
+    );
   }
 
   /** The first `event` whose payload matches. */

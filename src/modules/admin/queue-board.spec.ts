@@ -3,34 +3,10 @@ import { fake } from '@app/testing/fake';
 import type { Request, Response } from 'express';
 import { LoginCommand } from '../auth/commands/login/login.command';
 import { AuthenticateTokenQuery } from '../auth/queries/authenticate-token/authenticate-token.query';
-import { boardCredentials, queueBoardAuth } from './queue-board';
+import { queueBoardAuth } from './queue-board';
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-
-describe(boardCredentials.name, () => {
-  it.each([
-    [{ 'x-api-key': 'ck_abc' }, { token: 'ck_abc' }],
-    [{ 'x-api-key': 'eyJ.not.a.key' }, undefined],
-    [{ authorization: 'Bearer eyJhbGc.x.y' }, { token: 'eyJhbGc.x.y' }],
-    [{ authorization: 'bearer ck_abc' }, { token: 'ck_abc' }],
-    [
-      { authorization: basic(' Root@Example.COM ', 'pa:ss') },
-      { email: 'root@example.com', password: 'pa:ss' },
-    ],
-    [{ authorization: basic('anyone', 'ck_abc') }, { token: 'ck_abc' }],
-    [{ authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` }, undefined],
-    [{ authorization: basic('not-an-email', 'secret') }, undefined],
-    [{ authorization: basic('a\u0000b@example.com', 'secret') }, undefined],
-    [{ authorization: basic('ada@example.com', '') }, undefined],
-    [{ authorization: basic('ada@example.com', 'x'.repeat(129)) }, undefined],
-    [{ authorization: 'Digest abc' }, undefined],
-    [{ authorization: 'Bearer' }, undefined],
-    [{}, undefined],
-  ])('%j → %j', (headers, expected) => {
-    expect(boardCredentials(headers)).toEqual(expected);
-  });
-});
 
 describe(queueBoardAuth.name, () => {
   const admin = { id: 'a1', email: 'root@example.com', role: 'admin' as const };

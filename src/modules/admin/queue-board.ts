@@ -1,40 +1,15 @@
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { NextFunction, Request, Response } from 'express';
-import { isEmail } from 'class-validator';
 import { createHmac, randomBytes } from 'node:crypto';
 import { AppError } from '@app/common/errors/app-error';
 import type { AuthUser } from '../auth/auth-user';
 import { LoginCommand } from '../auth/commands/login/login.command';
+import { credentialsFrom } from '../auth/credentials';
 import { AuthenticateTokenQuery } from '../auth/queries/authenticate-token/authenticate-token.query';
 
 /** Where bull-board is served (outside /api: it is an HTML app, not part of the REST API). */
 export const QUEUE_BOARD_ROUTE = '/admin/queues';
-
-export type BoardCredentials = { token: string } | { email: string; password: string };
-
-/**
- * What a request to the board presents: `X-API-Key: ck_…`, `Authorization: Bearer <access token | ck_…>`,
- * or `Authorization: Basic` with the admin's email and password. A Basic password that starts with `ck_` is
- * taken as an API key (any user name), so a browser's sign-in prompt takes a key too.
- */
-export function boardCredentials(headers: Request['headers']): BoardCredentials | undefined {
-  const apiKey = headers['x-api-key'];
-  if (typeof apiKey === 'string' && apiKey) return apiKey.startsWith('ck_') ? { token: apiKey } : undefined;
-  const [, scheme, value] = /^(\w+)\s+(\S+)\s*$/.exec(headers.authorization ?? '') ?? [];
-  if (!value) return undefined;
-  if (/^bearer$/i.test(scheme)) return { token: value };
-  if (!/^basic$/i.test(scheme)) return undefined;
-  const decoded = Buffer.from(value, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  const password = decoded.slice(colon + 1);
-  if (password.startsWith('ck_')) return { token: password };
-  const email = decoded.slice(0, colon).trim().toLowerCase();
-  // What POST /api/auth/login would accept; anything else cannot sign in (and never reaches the database).
-  if (!isEmail(email) || email.length > 254 || !password || password.length > 128) return undefined;
-  return { email, password };
-}
 
 export interface QueueBoardAuthOptions {
   queries: QueryBus;
@@ -96,7 +71,12 @@ export function queueBoardAuth({ queries, commands, throttler, loginsPerMinute }
   }
 
   return async (req: Request, res: Response, next: NextFunction) => {
-    const credentials = boardCredentials(req.headers);
+    // `X-API-Key: ck_…`, `Authorization: Bearer <access token | ck_…>` or `Basic` with the admin's email and
+    // password (or any user name and an API key as the password).
+    const credentials = credentialsFrom(
+      { apiKey: req.headers['x-api-key'], authorization: req.headers.authorization },
+      { basic: true },
+    );
     const user = !credentials
       ? undefined
       : 'token' in credentials

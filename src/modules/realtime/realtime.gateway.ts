@@ -17,6 +17,7 @@ import {
   SubscribeAck,
 } from '@app/contracts/realtime-events';
 import type { AuthUser } from '../auth/auth-user';
+import { credentialsFrom } from '../auth/credentials';
 import { AuthenticateTokenQuery } from '../auth/queries/authenticate-token/authenticate-token.query';
 import { GetJobQuery } from '../jobs/queries/get-job/get-job.query';
 
@@ -43,11 +44,12 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection {
   afterInit(server: Server) {
     server.use((client, next) => {
       const socket = client as ConveyorSocket;
-      const raw = (socket.handshake.auth as { token?: unknown }).token ?? socket.handshake.query.token;
-      const token = typeof raw === 'string' ? raw.replace(/^Bearer\s+/i, '') : undefined;
-      if (!token) return next(new Error('Unauthorized'));
+      const credentials = credentialsFrom({
+        token: (socket.handshake.auth as { token?: unknown }).token ?? socket.handshake.query.token,
+      });
+      if (!credentials || !('token' in credentials)) return next(new Error('Unauthorized'));
       this.queries
-        .execute(new AuthenticateTokenQuery(token))
+        .execute(new AuthenticateTokenQuery(credentials.token))
         .then((user) => {
           if (!user) return next(new Error('Unauthorized'));
           socket.data.user = user;

@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { AuthUser } from '../auth-user';
 import { ROLES } from '../entities/user.entity';
 
-export class UserResponseDto {
+export class UserResponseDto implements AuthUser {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'ada@example.com' }) email: string;
   @ApiProperty({ enum: ROLES, enumName: 'Role', example: 'user' }) role: (typeof ROLES)[number];

@@ -3,15 +3,8 @@ import { QueryBus } from '@nestjs/cqrs';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-custom';
+import { credentialsFrom } from '../credentials';
 import { AuthenticateApiKeyQuery } from '../queries/authenticate-api-key/authenticate-api-key.query';
-
-/** The API key from `X-API-Key: ck_...` or `Authorization: Bearer ck_...`. */
-export function apiKeyFrom(headers: Request['headers']): string | undefined {
-  const header = headers['x-api-key'];
-  if (typeof header === 'string' && header) return header;
-  const bearer = /^Bearer\s+(ck_\S+)$/i.exec(headers.authorization ?? '');
-  return bearer?.[1];
-}
 
 @Injectable()
 export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
@@ -20,7 +13,15 @@ export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
   }
 
   async validate(request: Request) {
-    const key = apiKeyFrom(request.headers);
+    // `X-API-Key: ck_…` or `Authorization: Bearer ck_…`; a bearer access token is the JWT strategy's.
+    const credentials = credentialsFrom({
+      apiKey: request.headers['x-api-key'],
+      authorization: request.headers.authorization,
+    });
+    const key =
+      credentials && 'token' in credentials && credentials.token.startsWith('ck_')
+        ? credentials.token
+        : undefined;
     return (key && (await this.queries.execute(new AuthenticateApiKeyQuery(key)))) || false;
   }
 }

@@ -1,8 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { JOB_PRIORITIES, JOB_STATUSES, LOG_LEVELS } from '../job-status';
-import type { JobPriority, JobStatus, LogLevel } from '../job-status';
+import { JOB_PRIORITIES, JOB_STATUSES, LOG_LEVELS } from '@app/contracts/job';
+import type { JobPriority, JobStatus, LogLevel } from '@app/contracts/job';
+import type { JobView } from '../job-view';
 
-export class JobResponseDto {
+/** The OpenAPI description of JobView: `implements` keeps the two from drifting apart. */
+export class JobResponseDto implements JobView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) userId: string;
   @ApiProperty({ example: 'send-email' }) type: string;
@@ -48,7 +50,7 @@ export class JobLogResponseDto {
   @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
 }
 
-class JobCountsDto {
+class JobCountsDto implements Record<JobStatus, number> {
   @ApiProperty() PENDING: number;
   @ApiProperty() PROCESSING: number;
   @ApiProperty() DONE: number;

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { FieldErrors } from '@app/common/errors/app-error';
 import { validationError } from '@app/common/http/validation';
 import { isPrivateAddress } from '@app/common/net/outbound-http';
-import { Env, isTrue } from '../../../config/env';
+import { Env } from '../../../config/env';
 import type { SubmitJobDto } from '../dto/submit-job.dto';
 import type { JobEntity } from '../entities/job.entity';
 import { JobTypeRegistry } from '../job-type-registry';
@@ -60,7 +60,7 @@ export class JobDrafts {
     if (dto.delayMs !== undefined && dto.runAt !== undefined) {
       errors[`${prefix}runAt`] = ['runAt and delayMs cannot be used together'];
     }
-    if (dto.webhookUrl && !isTrue(this.config.get('ALLOW_PRIVATE_NETWORK_TARGETS', { infer: true }))) {
+    if (dto.webhookUrl && !this.config.get('ALLOW_PRIVATE_NETWORK_TARGETS', { infer: true })) {
       const host = new URL(dto.webhookUrl).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
       if (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && isPrivateAddress(host))) {
         errors[`${prefix}webhookUrl`] = [

@@ -1,24 +1,31 @@
+import type { KeyObject } from 'node:crypto';
 import { ConfigService } from '@nestjs/config';
 import { IQueryHandler, QueryBus, QueryHandler } from '@nestjs/cqrs';
 import { JwtService } from '@nestjs/jwt';
 import type { Env } from '../../../../config/env';
+import { accessTokenKey } from '../../secrets';
 import type { AccessClaims } from '../../token-issuer';
 import { AuthenticateApiKeyQuery } from '../authenticate-api-key/authenticate-api-key.query';
 import { AuthenticateTokenQuery } from './authenticate-token.query';
 
+/** An access token or an API key (`ck_…`) → its user, or undefined: for the gateway and the queue board. */
 @QueryHandler(AuthenticateTokenQuery)
 export class AuthenticateTokenHandler implements IQueryHandler<AuthenticateTokenQuery> {
+  private readonly key: KeyObject;
+
   constructor(
     private readonly jwt: JwtService,
-    private readonly config: ConfigService<Env, true>,
+    config: ConfigService<Env, true>,
     private readonly queries: QueryBus,
-  ) {}
+  ) {
+    this.key = accessTokenKey(config.get('JWT_ACCESS_SECRET', { infer: true }));
+  }
 
   async execute({ token }: AuthenticateTokenQuery) {
     if (token.startsWith('ck_')) return this.queries.execute(new AuthenticateApiKeyQuery(token));
     try {
       const claims = await this.jwt.verifyAsync<AccessClaims>(token, {
-        secret: this.config.get('JWT_ACCESS_SECRET', { infer: true }),
+        secret: this.key as unknown as Buffer,
         algorithms: ['HS256'],
       });
       return claims.typ === 'access' ? { id: claims.sub, email: claims.email, role: claims.role } : undefined;

@@ -1,6 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import { outboundRequest } from '@app/common/net/outbound-http';
-import { type Env, isTrue } from '../../../../config/env';
+import type { Env } from '../../../../config/env';
 import { JobType, type JobContext, type JobRunner } from '../job-type';
 import { HttpRequestPayload } from './http-request.payload';
 
@@ -23,7 +23,7 @@ export class HttpRequestJob implements JobRunner<HttpRequestPayload, HttpRequest
   private readonly allowPrivate: boolean;
 
   constructor(config: ConfigService<Env, true>) {
-    this.allowPrivate = isTrue(config.get('ALLOW_PRIVATE_NETWORK_TARGETS', { infer: true }));
+    this.allowPrivate = config.get('ALLOW_PRIVATE_NETWORK_TARGETS', { infer: true });
   }
 
   async run(

@@ -1,7 +1,7 @@
 import { ConfigService } from '@nestjs/config';
 import sharp from 'sharp';
 import { outboundRequest } from '@app/common/net/outbound-http';
-import { type Env, isTrue } from '../../../../config/env';
+import type { Env } from '../../../../config/env';
 import { JobType, type JobContext, type JobRunner } from '../job-type';
 import { IMAGE_FORMATS, type ImageFormat, ResizeImagePayload } from './resize-image.payload';
 
@@ -26,7 +26,7 @@ export class ResizeImageJob implements JobRunner<ResizeImagePayload, ResizeImage
   private readonly allowPrivate: boolean;
 
   constructor(config: ConfigService<Env, true>) {
-    this.allowPrivate = isTrue(config.get('ALLOW_PRIVATE_NETWORK_TARGETS', { infer: true }));
+    this.allowPrivate = config.get('ALLOW_PRIVATE_NETWORK_TARGETS', { infer: true });
   }
 
   async run(payload: ResizeImagePayload, context: JobContext): Promise<ResizeImageResult> {

@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { outboundRequest, PrivateTargetError } from '@app/common/net/outbound-http';
 import type { WebhookPayload } from '@app/contracts/webhook-payload';
-import { Env, isTrue } from '../../../../config/env';
+import { Env } from '../../../../config/env';
 import { GetSigningSecretsQuery } from '../../../auth/queries/get-signing-secrets/get-signing-secrets.query';
 import { WebhookDeliveryEntity } from '../../entities/webhook-delivery.entity';
 import { WebhookAttemptedEvent } from '../../events/webhook-attempted.event';
@@ -33,7 +33,7 @@ export class DeliverWebhookHandler implements ICommandHandler<DeliverWebhookComm
         headers,
         body: delivery.body,
         timeoutMs: this.config.get('WEBHOOK_TIMEOUT_MS', { infer: true }),
-        allowPrivate: isTrue(this.config.get('ALLOW_PRIVATE_NETWORK_TARGETS', { infer: true })),
+        allowPrivate: this.config.get('ALLOW_PRIVATE_NETWORK_TARGETS', { infer: true }),
         maxBodyBytes: 4096,
       });
       statusCode = response.status;

@@ -49,7 +49,7 @@ export class EnqueueDeliveryHandler implements ICommandHandler<EnqueueDeliveryCo
     await this.queue.add(
       DELIVER_WEBHOOK,
       data,
-      deliveryOptions(deliveryId, this.config.get('WEBHOOK_MAX_RETRIES', { infer: true })),
+      deliveryOptions(deliveryId, this.config.get('WEBHOOK_MAX_ATTEMPTS', { infer: true })),
     );
     if (!redelivery) await this.outbox.markQueued(job.id, job.finishedAt);
     return { deliveryId };
