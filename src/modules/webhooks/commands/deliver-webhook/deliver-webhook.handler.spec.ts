@@ -31,7 +31,7 @@ describe(DeliverWebhookHandler.name, () => {
   };
   const queries = { execute: jest.fn(() => Promise.resolve({ current: SECRET })) };
   const events = { publish: jest.fn() };
-  let allowPrivate = 'true';
+  let allowPrivate = true;
   const config = {
     get: (key: keyof Env) =>
       ({ WEBHOOK_TIMEOUT_MS: 2000, ALLOW_PRIVATE_NETWORK_TARGETS: allowPrivate })[key as string],
@@ -57,7 +57,7 @@ describe(DeliverWebhookHandler.name, () => {
   afterAll(() => receiver.close());
   beforeEach(() => {
     jest.clearAllMocks();
-    allowPrivate = 'true';
+    allowPrivate = true;
   });
 
   it('delivers the signed body, records the attempt and says so', async () => {
@@ -131,7 +131,7 @@ describe(DeliverWebhookHandler.name, () => {
   });
 
   it('gives up at once on a private target, which retrying cannot change', async () => {
-    allowPrivate = 'false';
+    allowPrivate = false;
     const outcome = await sut.execute(new DeliverWebhookCommand(delivery('/private'), 1, 3));
     expect(outcome).toMatchObject({ kind: 'failed', error: expect.stringContaining('Refused to connect') });
     expect(receiver.on('/private')).toEqual([]);

@@ -14,7 +14,7 @@ describe(EnqueueDeliveryHandler.name, () => {
   const outbox = { markQueued: jest.fn() };
   const sut = new EnqueueDeliveryHandler(
     fake<Queue>(queue),
-    testConfig({ WEBHOOK_MAX_RETRIES: '5' }),
+    testConfig({ WEBHOOK_MAX_ATTEMPTS: '5' }),
     fake<JobOutbox>(outbox),
   );
   const job = (overrides: Partial<JobView> = {}): JobView => ({
