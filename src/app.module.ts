@@ -18,7 +18,7 @@ import { RealtimeModule } from './modules/realtime/realtime.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
-import { REDIS, RedisModule } from './modules/redis/redis.module';
+import { queueConnection, REDIS, RedisModule } from './modules/redis/redis.module';
 import { WorkersModule } from './modules/workers/workers.module';
 
 @Module({
@@ -47,7 +47,7 @@ import { WorkersModule } from './modules/workers/workers.module';
     BullModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<Env, true>) => ({
-        connection: { url: redisUrlOf(config) },
+        connection: queueConnection(redisUrlOf(config)),
         prefix: config.get('QUEUE_PREFIX', { infer: true }),
       }),
       // Workers start only in worker processes (QueueWorkers), never just because the module loaded.

@@ -1,5 +1,4 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule, type BullBoardModuleOptions } from '@bull-board/nestjs';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -13,7 +12,7 @@ import { AdminController } from './admin.controller';
 import { ReplayJobsHandler } from './commands/replay-jobs/replay-jobs.handler';
 import { GetAdminStatsHandler } from './queries/get-admin-stats/get-admin-stats.handler';
 import { ListAllJobsHandler } from './queries/list-all-jobs/list-all-jobs.handler';
-import { QUEUE_BOARD_ROUTE, queueBoardAuth } from './queue-board';
+import { QUEUE_BOARD_ROUTE, QueueBoardAdapter, queueBoardAuth } from './queue-board';
 
 /** Admin REST routes (/api/admin/*) and bull-board at /admin/queues, both for the admin role only. */
 @Module({
@@ -30,7 +29,7 @@ import { QUEUE_BOARD_ROUTE, queueBoardAuth } from './queue-board';
         route: QUEUE_BOARD_ROUTE,
         // @bull-board/express 9.10.1 brings its own copy of @bull-board/api, whose types differ from 9.10.2's
         // only by name; the adapter is the one bull-board/nestjs expects.
-        adapter: ExpressAdapter as unknown as BullBoardModuleOptions['adapter'],
+        adapter: QueueBoardAdapter as unknown as BullBoardModuleOptions['adapter'],
         boardOptions: { uiConfig: { boardTitle: 'Conveyor' } },
         middleware: queueBoardAuth({
           queries,

@@ -2,7 +2,9 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { NextFunction, Request, Response } from 'express';
 import { createHmac, randomBytes } from 'node:crypto';
+import { ExpressAdapter } from '@bull-board/express';
 import { AppError } from '@app/common/errors/app-error';
+import { isBackendUnavailable, toErrorResponse } from '@app/common/http/error-response';
 import type { AuthUser } from '../auth/auth-user';
 import { LoginCommand } from '../auth/commands/login/login.command';
 import { credentialsFrom } from '../auth/credentials';
@@ -89,4 +91,19 @@ export function queueBoardAuth({ queries, commands, throttler, loginsPerMinute }
     if (user.role !== 'admin') throw new AppError('FORBIDDEN', 'This needs the admin role');
     next();
   };
+}
+
+/**
+ * bull-board's Express adapter, answering a lost Redis like the rest of the API (503 SERVICE_UNAVAILABLE in the
+ * error envelope) instead of bull-board's 500; other errors keep bull-board's own answer.
+ */
+export class QueueBoardAdapter extends ExpressAdapter {
+  setErrorHandler(handler: Parameters<ExpressAdapter['setErrorHandler']>[0]) {
+    return super.setErrorHandler((error) => {
+      if (!isBackendUnavailable(error)) return handler(error);
+      const { status, body } = toErrorResponse(error, '');
+      // bull-board's type lists the statuses it answers itself; Express sends any.
+      return { status: status as 500, body };
+    });
+  }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
+import { isBackendUnavailable } from '@app/common/http/error-response';
 import { REDIS } from '../redis/redis.module';
 import type { JobView } from './job-view';
 import { TERMINAL_STATUSES } from './job-status';
@@ -23,18 +24,29 @@ export class JobCache {
     return [`conveyor:job:${id}`, `conveyor:job:${id}:v`];
   }
 
-  /** The cached view, or a loader that caches what it loads unless a change raced it. */
+  /**
+   * The cached view, or a loader that caches what it loads unless a change raced it. Without Redis, the job
+   * is read from PostgreSQL (the record) and not cached: a read never fails for want of its cache.
+   */
   async read(id: string, load: () => Promise<JobView | undefined>): Promise<JobView | undefined> {
     const [key, versionKey] = this.keys(id);
-    const [[, cached], [, version]] = (await this.redis.multi().get(key).get(versionKey).exec()) as [
-      [null, string | null],
-      [null, string | null],
-    ];
+    let entries: [[null, string | null], [null, string | null]];
+    try {
+      entries = (await this.redis.multi().get(key).get(versionKey).exec()) as typeof entries;
+    } catch (error) {
+      if (!isBackendUnavailable(error)) throw error;
+      return load();
+    }
+    const [[, cached], [, version]] = entries;
     if (cached) return JSON.parse(cached) as JobView;
     const job = await load();
     if (job) {
       const ttl = TERMINAL_STATUSES.includes(job.status) ? TERMINAL_TTL_SECONDS : TTL_SECONDS;
-      await this.redis.eval(SET_IF_VERSION, 2, key, versionKey, version ?? '0', JSON.stringify(job), ttl);
+      await this.redis
+        .eval(SET_IF_VERSION, 2, key, versionKey, version ?? '0', JSON.stringify(job), ttl)
+        .catch((error: unknown) => {
+          if (!isBackendUnavailable(error)) throw error;
+        });
     }
     return job;
   }

@@ -2,7 +2,8 @@ import type { WorkerHost } from '@nestjs/bullmq';
 import type { Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { WorkerOptions } from 'bullmq';
-import { type Env, workerLockOptions } from '../../config/env';
+import { type Env, redisUrlOf, workerLockOptions } from '../../config/env';
+import { workerConnection } from '../redis/redis.module';
 import { JOBS_QUEUE } from '../jobs/jobs.queue';
 import { runJobBackoff, RunJobProcessor } from '../jobs/processors/run-job.processor';
 import {
@@ -24,7 +25,8 @@ export interface QueueWorkerDefinition {
  * the same lock settings: an entry whose worker died is taken again after about lock + stalled interval.
  */
 export function queueWorkerDefinitions(config: ConfigService<Env, true>): QueueWorkerDefinition[] {
-  const lock = workerLockOptions(config);
+  // The worker's own connection (the explorer would give it the queue's, which fails fast: see queueConnection).
+  const lock = { connection: workerConnection(redisUrlOf(config)), ...workerLockOptions(config) };
   return [
     {
       queue: JOBS_QUEUE,

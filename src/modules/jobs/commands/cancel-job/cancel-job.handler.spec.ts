@@ -24,7 +24,10 @@ describe(CancelJobHandler.name, () => {
   beforeEach(() => {
     jest.resetAllMocks();
     queue.remove.mockResolvedValue(undefined);
+    cancellation.publish.mockResolvedValue(1);
   });
+
+  const cancelledRow = { id: 'j1', status: 'CANCELLED', createdAt: at, updatedAt: at, finishedAt: at };
 
   it('answers JOB_NOT_FOUND for no job of the user', async () => {
     store.cancel.mockResolvedValue(undefined);
@@ -61,5 +64,20 @@ describe(CancelJobHandler.name, () => {
     });
     expect(cancellation.publish).toHaveBeenCalledWith('j1');
     expect(queue.remove).toHaveBeenCalledWith('j1');
+  });
+
+  it('answers the cancel it made when Redis cannot announce it', async () => {
+    store.cancel.mockResolvedValue(cancelledRow);
+    cancellation.publish.mockRejectedValue(
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    );
+    expect(await sut.execute(command)).toMatchObject({ id: 'j1', status: 'CANCELLED' });
+    expect(queue.remove).toHaveBeenCalledWith('j1');
+  });
+
+  it('still fails on an error that is not a lost backend', async () => {
+    store.cancel.mockResolvedValue(cancelledRow);
+    cancellation.publish.mockRejectedValue(new TypeError('bug'));
+    await expect(sut.execute(command)).rejects.toBeInstanceOf(TypeError);
   });
 });

@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { isBackendUnavailable } from '@app/common/http/error-response';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppError } from '@app/common/errors/app-error';
@@ -15,6 +17,8 @@ import { CancelJobCommand } from './cancel-job.command';
  */
 @CommandHandler(CancelJobCommand)
 export class CancelJobHandler implements ICommandHandler<CancelJobCommand> {
+  private readonly logger = new Logger(CancelJobHandler.name);
+
   constructor(
     @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
     private readonly store: JobStore,
@@ -32,7 +36,13 @@ export class CancelJobHandler implements ICommandHandler<CancelJobCommand> {
         `Cannot cancel job with status ${job.status}. Only PENDING or PROCESSING jobs can be cancelled.`,
       );
     }
-    await this.cancellation.publish(jobId);
+    // The cancel is made (the row is CANCELLED, and no attempt can finish it otherwise); what follows only
+    // saves work. Without Redis, the running attempt goes on to its end unheard and its outcome is discarded,
+    // and the queue entry, when it comes up, finds nothing to run.
+    await this.cancellation.publish(jobId).catch((error: unknown) => {
+      if (!isBackendUnavailable(error)) throw error;
+      this.logger.warn({ err: error, jobId }, 'Cancel not announced to the workers: Redis is unavailable');
+    });
     await this.queue.remove(jobId);
     return toJobView(cancelled);
   }

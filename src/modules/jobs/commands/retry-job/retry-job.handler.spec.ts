@@ -65,6 +65,14 @@ describe(RetryJobHandler.name, () => {
     expect(queue.requeue).toHaveBeenCalledTimes(1);
   });
 
+  it('answers the retry it made when Redis refuses the queue entry (the reconciler queues it later)', async () => {
+    store.retry.mockImplementation(resets);
+    queue.requeue.mockRejectedValue(
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    );
+    expect(await sut.execute(new RetryJobCommand('u1', 'j1'))).toMatchObject({ id: 'j1', status: 'PENDING' });
+  });
+
   it('answers JOB_NOT_FOUND for no such job', async () => {
     store.retry.mockResolvedValue(undefined);
     jobs.findOneBy.mockResolvedValue(null);
