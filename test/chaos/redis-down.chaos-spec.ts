@@ -6,7 +6,8 @@ import { eventually } from '@app/testing/eventually';
 import { submitJob, waitForJob } from '@app/testing/jobs';
 import { freePort } from '@app/testing/spawn-app';
 import { WebhookReceiver } from '@app/testing/webhook-receiver';
-import { TEST_ADMIN } from '../test-env';
+import { TcpProxy } from '@app/testing/tcp-proxy';
+import { TEST_ADMIN, TEST_DATABASE } from '../test-env';
 import { observer, startRedis, stopRedis } from './chaos-kit';
 
 /** Every answer while Redis is down comes within this, however the route depends on Redis. */
@@ -22,14 +23,15 @@ interface Call {
 }
 
 /**
- * Redis is down (a throwaway redis-server, SIGKILLed) and every route of the API is called once. Each answers
+ * Redis is down (a throwaway redis-server, SIGKILLed), then PostgreSQL is unreachable (a TCP proxy in front of it
+ * is cut), and each time every route of the API is called once. Each answers
  * within BOUND_MS; an answer is either 503 SERVICE_UNAVAILABLE with nothing changed in PostgreSQL, or a success
- * whose change is there: never a 503 for a change that was made, never a 500, never a hang. When Redis comes
- * back (empty), the first submission after readiness says ready succeeds.
+ * whose change is there: never a 503 for a change that was made, never a 500, never a hang. When the service comes
+ * back (Redis empty), the first submission after readiness says ready succeeds.
  */
 jest.setTimeout(240_000);
 
-describe('Chaos: every route with Redis down', () => {
+describe('Chaos: every route with Redis or PostgreSQL down', () => {
   let t: TestApp;
   let db: Client;
   let redis: ChildProcess;
@@ -37,11 +39,17 @@ describe('Chaos: every route with Redis down', () => {
   let user: TestUser;
   let admin: string;
   const receiver = new WebhookReceiver();
+  const pg = new TcpProxy('127.0.0.1', 5432);
 
   beforeAll(async () => {
     port = await freePort();
     redis = await startRedis(port);
-    t = await createTestApp({ PROCESS_ROLE: 'all', REDIS_URL: `redis://127.0.0.1:${port}` });
+    const pgPort = await pg.start();
+    t = await createTestApp({
+      PROCESS_ROLE: 'all',
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/${TEST_DATABASE}`,
+    });
     db = await observer();
     user = await makeUser(t);
     await receiver.start();
@@ -53,6 +61,7 @@ describe('Chaos: every route with Redis down', () => {
     await t?.close();
     await db?.end();
     if (redis) await stopRedis(redis);
+    await pg.cut();
   });
 
   const row = async (id: string) =>
@@ -65,7 +74,8 @@ describe('Chaos: every route with Redis down', () => {
   const count = async (sql: string, params: unknown[] = []) =>
     Number((await db.query<{ n: string }>(sql, params)).rows[0].n);
 
-  it('answers each route within 2 s, 503 with nothing changed or success with the change made', async () => {
+  /** Jobs, keys and tokens for every route to act on, and the route table over them. */
+  async function prepare(): Promise<Call[]> {
     const key = user.apiKey;
     const as = { 'X-API-Key': key };
     const finished = await submitJob(t, key, {
@@ -244,19 +254,29 @@ describe('Chaos: every route with Redis down', () => {
         ok: [200],
       },
     ];
+    return calls;
+  }
 
-    await stopRedis(redis);
+  /** Calls every route once; the problems found (none is right), and how many routes answered 503. */
+  async function callEveryRoute(calls: Call[]): Promise<{ problems: string[]; unavailable: number }> {
     const problems: string[] = [];
+    let unavailable = 0;
     for (const call of calls) {
       const before = await call.effect?.();
       const started = Date.now();
-      const res = await call.send().catch((error: Error) => ({ status: 0, body: { code: error.message } }));
+      const res = await Promise.race([
+        call.send().catch((error: Error) => ({ status: 0, body: { code: error.message } })),
+        new Promise<{ status: number; body: { code?: string } }>((resolve) =>
+          setTimeout(() => resolve({ status: -1, body: { code: 'NO ANSWER' } }), 10_000),
+        ),
+      ]);
       const ms = Date.now() - started;
       const after = await call.effect?.();
       const changed = JSON.stringify(before) !== JSON.stringify(after);
       const what = `${call.name}: ${res.status} ${res.body.code ?? ''} in ${ms} ms`;
       if (ms > BOUND_MS) problems.push(`${what}: slower than ${BOUND_MS} ms`);
       if (res.status === 503) {
+        unavailable++;
         if (res.body.code !== 'SERVICE_UNAVAILABLE') problems.push(`${what}: 503 without its code`);
         if (changed) problems.push(`${what}: 503, but the change was made`);
       } else if (!(call.ok ?? []).includes(res.status)) {
@@ -265,19 +285,44 @@ describe('Chaos: every route with Redis down', () => {
         problems.push(`${what}: success, but nothing changed`);
       }
     }
-    expect(problems).toEqual([]);
+    return { problems, unavailable };
+  }
 
-    // Back, empty (as after a restart without persistence): the first submission after readiness succeeds.
-    redis = await startRedis(port);
+  /** After the outage: the first submission once readiness says ready succeeds, and runs. */
+  async function expectSubmissionsWork() {
     await eventually(async () => {
       await t.http().get('/health/ready').expect(200);
     }, 30_000);
     const res = await t
       .http()
       .post('/api/jobs')
-      .set(as)
+      .set('X-API-Key', user.apiKey)
       .send({ type: 'sleep', payload: { delayMs: 1 } });
     expect(res.status).toBe(201);
-    await waitForJob(t, key, (res.body as { data: { id: string } }).data.id);
+    await waitForJob(t, user.apiKey, (res.body as { data: { id: string } }).data.id);
+  }
+
+  it('answers every route within 2 s with Redis down: 503 with nothing changed, or success with the change made', async () => {
+    const calls = await prepare();
+    await stopRedis(redis);
+    const { problems, unavailable } = await callEveryRoute(calls);
+    expect(problems).toEqual([]);
+    expect(unavailable).toBeGreaterThanOrEqual(5); // submissions, login, register, readiness, redeliver…
+    // Back, empty (as after a restart without persistence).
+    redis = await startRedis(port);
+    await expectSubmissionsWork();
+  });
+
+  it('answers every route within 2 s with PostgreSQL unreachable, alike', async () => {
+    const calls = await prepare();
+    await pg.cut();
+    try {
+      const { problems, unavailable } = await callEveryRoute(calls);
+      expect(problems).toEqual([]);
+      expect(unavailable).toBeGreaterThanOrEqual(20); // all but /health, /metrics and the board
+    } finally {
+      await pg.restore();
+    }
+    await expectSubmissionsWork();
   });
 });

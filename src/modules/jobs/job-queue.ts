@@ -72,6 +72,11 @@ export class JobQueue {
     await this.queue.remove(id).catch(() => 0);
   }
 
+  /** Resolves when the queue's own connection answers (readiness: submissions need it, not only the shared one). */
+  async ping(): Promise<void> {
+    await this.queue.getJobCounts('wait');
+  }
+
   async state(id: string): Promise<EntryState> {
     const entry = await this.queue.getJob(id);
     return entry ? await entry.getState() : 'missing';

@@ -79,7 +79,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     GetJobStatsHandler,
     GetJobArtifactHandler,
   ],
-  exports: [JobStore, JobOutbox, JobLogWriter, JobReconciler, JobSearch],
+  exports: [JobStore, JobQueue, JobOutbox, JobLogWriter, JobReconciler, JobSearch],
 })
 export class JobsModule implements OnModuleInit {
   private readonly logger = new Logger(JobsModule.name);
