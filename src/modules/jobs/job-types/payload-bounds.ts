@@ -14,7 +14,7 @@ export const UniqueItems = (maxItems: number, options?: ValidationOptions) =>
       validator: {
         validate: (value: unknown) =>
           !Array.isArray(value) || value.length > maxItems || new Set(value).size === value.length,
-        defaultMessage: (args) => `${args?.property}'s elements must be unique`,
+        defaultMessage: (args) => `All ${args?.property}'s elements must be unique`,
       },
     },
     options,

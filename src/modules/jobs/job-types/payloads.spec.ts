@@ -179,7 +179,7 @@ describe('payload bounds', () => {
 
   it('still finds duplicate columns within the size bound', async () => {
     expect(await messages(CsvExportPayload, { data: [], columns: ['a', 'b', 'a'] })).toEqual([
-      "columns's elements must be unique",
+      "All columns's elements must be unique",
     ]);
   });
 
