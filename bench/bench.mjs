@@ -14,6 +14,10 @@ import { io } from 'socket.io-client';
 
 const ROOT = join(import.meta.dirname, '..');
 const SOAK = process.argv.includes('--soak');
+// --threads: also measure what the job threads cost per job (a light type on the event loop against csv-export
+// in the pool, tiny and heavy); off by default, so the other phases and their numbers are unchanged.
+const THREADS = process.argv.includes('--threads');
+const THREAD_JOBS = 500 * SCALE;
 // --quick: a tenth of the work, to check the bench itself runs (its numbers mean little).
 const SCALE = process.argv.includes('--quick') ? 0.1 : 1;
 // --profile=batch|single|rate: sample the CPU of the API and the worker during that phase (bench/cpu-profile.cjs)
@@ -294,6 +298,34 @@ const results = { machine: { cpus: (await import('node:os')).cpus().length, node
 }
 rss.end = { api: rssMb(api.pid), worker: rssMb(worker.pid) };
 
+if (THREADS) {
+  // Per job type: THREAD_JOBS jobs in batches of 10 (a heavy batch stays under the 1 MiB body limit), then the attempt's own time (started → finished) from
+  // PostgreSQL and the throughput. A tiny csv-export minus sleep is the pool's cost per job (a thread round
+  // trip and the copies of payload and result); the heavy one shows what the work itself costs next to it.
+  const wide = Array.from({ length: 200 }, (_, i) => Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`c${k}`, `${i}-${k}`])));
+  const kinds = {
+    sleep: sleepJob,
+    csvTiny: { type: 'csv-export', payload: { data: [{ a: 1, b: 'x' }] } },
+    csvHeavy: { type: 'csv-export', payload: { data: wide } },
+  };
+  results.conveyor.threads = {};
+  for (const [name, job] of Object.entries(kinds)) {
+    const ids = [];
+    const cpu = meter(`threads-${name}`);
+    const t0 = performance.now();
+    await pool(THREAD_JOBS / 10, 4, async () => {
+      const res = await post('/api/jobs/batch', { jobs: Array.from({ length: 10 }, () => job) }, auth);
+      if (res.status !== 201) throw new Error(`batch answered ${res.status}`);
+      ids.push(...(await res.json()).data.jobs.map((j) => j.id));
+    });
+    await until(async () => Number((await db.query(`SELECT count(*) FROM jobs WHERE id = ANY($1) AND status = 'DONE'`, [ids])).rows[0].count) >= ids.length, 300_000, `${name} jobs DONE`, 200);
+    const seconds = (performance.now() - t0) / 1000;
+    const runMs = (await db.query(`SELECT extract(epoch FROM finished_at - started_at) * 1000 AS ms FROM jobs WHERE id = ANY($1)`, [ids])).rows.map((r) => Number(r.ms));
+    results.conveyor.threads[name] = { jobsPerSecond: ids.length / seconds, runMs: stats(runMs), cpu: await cpu(ids.length), workerRssMb: rssMb(worker.pid) };
+    console.log(`threads ${name}: ${round(ids.length / seconds, 0)} jobs/s, run p50 ${round(percentile(runMs, 50))} ms, p99 ${round(percentile(runMs, 99))} ms`);
+  }
+}
+
 if (SOAK) {
   const curve = [];
   const sample = setInterval(() => curve.push({ t: Math.round(performance.now() / 1000), api: rssMb(api.pid), worker: rssMb(worker.pid) }), 5000);
@@ -354,6 +386,9 @@ const rows = [
 if (results.soak) {
   const { api: ga, worker: gw } = results.soak.growth;
   rows.push([`soak ${SOAK_JOBS} jobs: RSS growth after warm-up (api / worker)`, `${round(ga * 100, 1)} % / ${round(gw * 100, 1)} %`, '—', '—', `≤ ${TARGETS.soakRssGrowth * 100} %`, check(Math.max(ga, gw) <= TARGETS.soakRssGrowth)]);
+}
+if (c.threads) {
+  for (const [name, t] of Object.entries(c.threads)) rows.push([`threads: ${name} jobs/s, run p50 / p99 (ms)`, `${round(t.jobsPerSecond, 0)}, ${round(t.runMs.p50)} / ${round(t.runMs.p99)}`, '—', '—', '', '']);
 }
 const table = [
   '| measure | Conveyor | bare BullMQ | ratio | target | result |',

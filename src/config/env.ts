@@ -142,6 +142,30 @@ export class EnvDto {
   @Max(3_600_000)
   JOB_TIMEOUT_MS = 30_000;
 
+  /** Worker threads per worker process for CPU-heavy job types (csv-export, generate-report). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  JOB_THREADS = 2;
+
+  /** Heap ceiling of one job thread (one attempt of a CPU-heavy type); over it the attempt fails for good. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(16)
+  @Max(16_384)
+  JOB_MEMORY_LIMIT_MB = 256;
+
+  /**
+   * Times a job's worker may die while running it (its lock lapses) before the job is quarantined: FAILED,
+   * never picked up again.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  JOB_MAX_STALLS = 3;
+
   @Transform(toInt)
   @IsInt()
   @Min(0)
@@ -279,7 +303,8 @@ export function redisUrlOf(config: ConfigService<Env, true>): string {
 /**
  * Lock settings shared by both BullMQ workers (jobs and webhook deliveries): an entry whose worker died is
  * taken again after about lock + stalled interval, and only an entry that stalls more than three times (a
- * payload that kills its worker every time) is given up.
+ * payload that kills its worker every time) is given up. The jobs worker replaces the three with
+ * JOB_MAX_STALLS (see queueWorkerDefinitions), and quarantines such a job (RunJobProcessor).
  */
 export function workerLockOptions(config: ConfigService<Env, true>) {
   return {

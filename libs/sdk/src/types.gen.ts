@@ -103,7 +103,7 @@ export type CreateApiKeyDto = {
 
 export type CsvExportPayload = {
   /**
-   * The records, one CSV row each. Nested objects and arrays are written as JSON; null and missing as empty.
+   * The records, one CSV row each. Nested objects and arrays are written as JSON; null and missing as empty. At most 1000 columns (the distinct keys of all rows, when columns is not given) and 5000000 cells (rows × columns).
    */
   data: Array<{
     [key: string]: unknown;
@@ -432,7 +432,7 @@ export type ResizeImagePayload = {
    */
   width: number;
   /**
-   * Output height in pixels; see width.
+   * Output height in pixels; see width. width × height is at most 16777216 pixels, also when height follows from the aspect ratio (then the attempt fails), and the encoded output at most 32 MiB.
    */
   height?: number;
   /**

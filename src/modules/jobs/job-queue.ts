@@ -13,6 +13,9 @@ export interface QueueableJob {
   runAt: Date | null;
 }
 
+/** BullMQ's failedReason for an entry that stalled more than maxStalledCount times. */
+export const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
+
 /** A queue entry's state as BullMQ names it, or `missing` when there is none. */
 export type EntryState = 'missing' | Awaited<ReturnType<Queue['getJobState']>>;
 
@@ -75,6 +78,14 @@ export class JobQueue {
   /** Resolves when the queue's own connection answers (readiness: submissions need it, not only the shared one). */
   async ping(): Promise<void> {
     await this.queue.getJobCounts('wait');
+  }
+
+  /** How often the entry's worker died running it, when BullMQ gave it up for that (else undefined). */
+  async stallsIfGivenUp(id: string): Promise<number | undefined> {
+    const entry = await this.queue.getJob(id);
+    if (!entry || entry.failedReason !== STALLED_TOO_OFTEN || (await entry.getState()) !== 'failed')
+      return undefined;
+    return entry.stalledCounter;
   }
 
   async state(id: string): Promise<EntryState> {

@@ -21,7 +21,7 @@ describe(JobReconciler.name, () => {
     ),
   };
   const redis = { set: jest.fn(), eval: jest.fn() };
-  const queue = { state: jest.fn(), requeue: jest.fn() };
+  const queue = { state: jest.fn(), requeue: jest.fn(), stallsIfGivenUp: jest.fn() };
   const store = {
     // As it behaves when the row changed: the row (still at that attempt, now PENDING) to `requeue`.
     requeueLost: jest.fn(async (id: string, _attempt: number, requeue: Requeue) => {
@@ -31,6 +31,7 @@ describe(JobReconciler.name, () => {
       return lost;
     }),
     fail: jest.fn(),
+    quarantine: jest.fn(() => Promise.resolve({ id: 'j1' })),
   };
   const logs = { append: jest.fn() };
   const sut = new JobReconciler(
@@ -56,6 +57,7 @@ describe(JobReconciler.name, () => {
   beforeAll(() => {
     jest.spyOn(Date, 'now').mockReturnValue(now);
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
   });
   afterAll(() => jest.restoreAllMocks());
 
@@ -165,6 +167,48 @@ describe(JobReconciler.name, () => {
     );
     expect(store.requeueLost).not.toHaveBeenCalled();
     expect(queue.requeue).not.toHaveBeenCalled();
+  });
+});
+
+describe(`${JobReconciler.name}: a job whose worker keeps dying`, () => {
+  const processingRow = { id: 'j1', status: 'PROCESSING', attempts: 2, maxRetries: 3 };
+  const jobs = {
+    find: jest.fn(({ where }: { where: { status: string } }) =>
+      Promise.resolve(where.status === 'PROCESSING' ? [processingRow] : []),
+    ),
+  };
+  const queue = {
+    state: jest.fn(() => Promise.resolve('failed')),
+    stallsIfGivenUp: jest.fn(() => Promise.resolve(4)),
+    requeue: jest.fn(),
+  };
+  const store = {
+    quarantine: jest.fn(() => Promise.resolve({ id: 'j1' })),
+    requeueLost: jest.fn(),
+    fail: jest.fn(),
+  };
+  const sut = new JobReconciler(
+    fake<Repository<JobEntity>>(jobs),
+    fake<Redis>({ set: jest.fn(() => Promise.resolve('OK')), eval: jest.fn() }),
+    fake<JobQueue>(queue),
+    fake<JobStore>(store),
+    fake<JobLogWriter>({ append: jest.fn() }),
+    testConfig(),
+  );
+
+  beforeAll(() => jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined));
+  afterAll(() => jest.restoreAllMocks());
+
+  it('quarantines a PROCESSING row whose entry BullMQ gave up for stalling, instead of requeueing it', async () => {
+    expect(await sut.runOnce()).toEqual({ enqueued: 0, repaired: 1 });
+    expect(queue.stallsIfGivenUp).toHaveBeenCalledWith('j1');
+    expect(store.quarantine).toHaveBeenCalledWith('j1', 4);
+    expect(store.requeueLost).not.toHaveBeenCalled();
+    expect(queue.requeue).not.toHaveBeenCalled();
+    expect(Logger.prototype.error).toHaveBeenCalledWith(
+      { jobId: 'j1', stalls: 4 },
+      'Job quarantined: its worker stopped 4 times while running it',
+    );
   });
 });
 

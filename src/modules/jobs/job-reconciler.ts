@@ -61,6 +61,16 @@ export class JobReconciler {
     return this.queue.requeue(job, attemptsLeft(job));
   }
 
+  /** A job whose worker keeps dying while running it: FAILED for good, logged (see RunJobProcessor). */
+  async quarantine(id: string, stalls: number) {
+    const job = await this.store.quarantine(id, stalls);
+    if (!job) return;
+    this.logger.error(
+      { jobId: id, stalls },
+      `Job quarantined: its worker stopped ${stalls} times while running it`,
+    );
+  }
+
   private async enqueueOrphans() {
     const pending = await this.jobs.find({
       where: { status: 'PENDING', updatedAt: LessThan(new Date(Date.now() - PENDING_GRACE_MS)) },
@@ -89,7 +99,15 @@ export class JobReconciler {
     let repaired = 0;
     for (const job of processing) {
       // A live entry (active, or back in wait after a stall) is BullMQ's to recover.
-      if (!GONE.has(await this.queue.state(job.id))) continue;
+      const state = await this.queue.state(job.id);
+      if (!GONE.has(state)) continue;
+      // Given up by BullMQ for stalling too often (its worker's 'failed' event did not reach the row).
+      const stalls = state === 'failed' ? await this.queue.stallsIfGivenUp(job.id) : undefined;
+      if (stalls !== undefined) {
+        await this.quarantine(job.id, stalls);
+        repaired++;
+        continue;
+      }
       // A lost attempt is like a stalled one: it does not count, so the job gets one more run even when no
       // retries are left, and the runs it had left before.
       if (job.attempts <= job.maxRetries + 1) {

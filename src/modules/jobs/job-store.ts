@@ -248,6 +248,14 @@ export class JobStore {
     return job;
   }
 
+  /**
+   * PENDING or PROCESSING → FAILED for a job whose worker died while running it `stalls` times (BullMQ gave its
+   * queue entry up): it is never picked up again.
+   */
+  async quarantine(id: string, stalls: number) {
+    return this.fail(id, null, quarantineReason(stalls));
+  }
+
   /** PENDING or PROCESSING → CANCELLED; undefined when the job was in neither (or is not the user's). */
   async cancel(id: string, userId: string) {
     const job = await this.change(id, {
@@ -430,3 +438,6 @@ export class JobStore {
     return job;
   }
 }
+
+export const quarantineReason = (stalls: number) =>
+  `Quarantined: its worker stopped ${stalls} times while running it`;

@@ -16,6 +16,7 @@ import { LogWebhookAttemptHandler } from './event-handlers/log-webhook-attempt.e
 import { JobLogEntity } from './entities/job-log.entity';
 import { JobEntity } from './entities/job.entity';
 import { JOB_TYPES } from './job-types/job-types';
+import { JobThreadPool } from './job-threads/job-thread-pool';
 import { JobCache } from './job-cache';
 import { JobCancellation } from './job-cancellation';
 import { JobTypeRegistry } from './job-type-registry';
@@ -49,6 +50,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
   controllers: [JobsController],
   providers: [
     ...JOB_TYPES,
+    JobThreadPool,
     JobTypeRegistry,
     ArtifactStore,
     JobCache,
@@ -79,7 +81,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     GetJobStatsHandler,
     GetJobArtifactHandler,
   ],
-  exports: [JobStore, JobQueue, JobOutbox, JobLogWriter, JobReconciler, JobSearch],
+  exports: [JobStore, JobQueue, JobOutbox, JobLogWriter, JobReconciler, JobSearch, JobThreadPool],
 })
 export class JobsModule implements OnModuleInit {
   private readonly logger = new Logger(JobsModule.name);

@@ -9,6 +9,7 @@ import { Queue, Worker, WorkerOptions } from 'bullmq';
 import { fake } from '@app/testing/fake';
 import { type Env, validateEnv } from '../../config/env';
 import { JobLogWriter } from '../jobs/job-log-writer';
+import { JobThreadPool } from '../jobs/job-threads/job-thread-pool';
 import { JOBS_QUEUE } from '../jobs/jobs.queue';
 import { JobReconciler } from '../jobs/job-reconciler';
 import { runJobBackoff, RunJobProcessor } from '../jobs/processors/run-job.processor';
@@ -67,6 +68,7 @@ describe(QueueWorkers.name, () => {
           { provide: CommandBus, useValue: {} },
           { provide: JobReconciler, useValue: {} },
           { provide: JobLogWriter, useValue: { drain: () => Promise.resolve() } },
+          { provide: JobThreadPool, useValue: { destroy: () => Promise.resolve() } },
         ],
       }).compile();
       await app.init(); // module init, then application bootstrap: the order of a real start
@@ -105,6 +107,15 @@ describe(QueueWorkers.name, () => {
       await app.close();
     });
 
+    it('gives the jobs worker JOB_MAX_STALLS as its stall limit, and keeps three for webhook deliveries', async () => {
+      const app = await start({ PROCESS_ROLE: 'worker', JOB_MAX_STALLS: '1' });
+      const jobs = app.get(RunJobProcessor).worker as unknown as RecordingWorker;
+      const webhooks = app.get(DeliverWebhookProcessor).worker as unknown as RecordingWorker;
+      expect(jobs.opts.maxStalledCount).toBe(1);
+      expect(webhooks.opts.maxStalledCount).toBe(3);
+      await app.close();
+    });
+
     it('starts no worker in an api process', async () => {
       const app = await start({ PROCESS_ROLE: 'api' });
       expect(RecordingWorker.created).toEqual([]);
@@ -130,6 +141,7 @@ describe(QueueWorkers.name, () => {
       close: jest.fn((_force?: boolean) => Promise.resolve()),
     });
     const drain = jest.fn(() => Promise.resolve());
+    const destroy = jest.fn(() => Promise.resolve());
     const queue = Object.assign(Object.create(Queue.prototype) as Queue, { name: 'q' });
     const listened = Object.assign(Object.create(Queue.prototype) as Queue, { name: 'own' });
     listened.on('error', () => undefined);
@@ -146,9 +158,10 @@ describe(QueueWorkers.name, () => {
         },
       }),
       fake<JobLogWriter>({ drain }),
+      fake<JobThreadPool>({ destroy }),
     );
     sut.onApplicationBootstrap();
-    return { sut, workers: [...workers.values()], drain, queue, listened };
+    return { sut, workers: [...workers.values()], drain, destroy, queue, listened };
   };
 
   beforeAll(() => {
@@ -175,6 +188,14 @@ describe(QueueWorkers.name, () => {
         expect(drain.mock.invocationCallOrder[0]).toBeGreaterThan(worker.close.mock.invocationCallOrder[0]);
       }
       expect(Logger.prototype.warn).not.toHaveBeenCalled();
+    });
+
+    it('destroys the job threads only after every worker has stopped', async () => {
+      const { sut, workers, destroy } = started(() => Promise.resolve());
+      await sut.onModuleDestroy();
+      expect(destroy).toHaveBeenCalledTimes(1);
+      for (const worker of workers)
+        expect(destroy.mock.invocationCallOrder[0]).toBeGreaterThan(worker.close.mock.invocationCallOrder[0]);
     });
 
     it('past the grace period closes without waiting for the jobs (a plain close() would wait)', async () => {

@@ -5,6 +5,7 @@ import { DiscoveryService, ModuleRef } from '@nestjs/core';
 import { Queue, Worker } from 'bullmq';
 import type { Env } from '../../config/env';
 import { JobLogWriter } from '../jobs/job-log-writer';
+import { JobThreadPool } from '../jobs/job-threads/job-thread-pool';
 import { queueWorkerDefinitions } from './worker-options';
 
 /**
@@ -22,6 +23,7 @@ export class QueueWorkers implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly discovery: DiscoveryService,
     private readonly moduleRef: ModuleRef,
     private readonly logs: JobLogWriter,
+    private readonly threads: JobThreadPool,
   ) {}
 
   /** After every module's init: job cancellation listens by then (JobMaintenance), so no job starts unheard. */
@@ -50,13 +52,15 @@ export class QueueWorkers implements OnApplicationBootstrap, OnModuleDestroy {
    * jobs and deliveries that finish after it would lose their log lines, realtime events and webhook enqueue.
    * pause() does the waiting: BullMQ keeps the promise of the first close(), so a close(true) after a close()
    * would still wait for every job. Then the log lines of finished attempts are written before the database
-   * closes.
+   * closes. The job threads go last: no attempt is left to use them (one still running past the grace period
+   * is ended with its thread, and another worker takes the job again).
    */
   async onModuleDestroy() {
     if (this.running.length === 0) return;
     const graceMs = this.config.get('SHUTDOWN_GRACE_MS', { infer: true });
     await Promise.all(this.running.map(({ worker, entries }) => this.stop(worker, entries, graceMs)));
     await this.logs.drain();
+    await this.threads.destroy();
   }
 
   private async stop(worker: Worker, entries: string, graceMs: number) {

@@ -35,6 +35,7 @@ export function queueWorkerDefinitions(config: ConfigService<Env, true>): QueueW
       options: {
         concurrency: config.get('WORKER_CONCURRENCY', { infer: true }),
         ...lock,
+        maxStalledCount: config.get('JOB_MAX_STALLS', { infer: true }),
         settings: { backoffStrategy: runJobBackoff },
       },
     },

@@ -37,6 +37,9 @@ describe('job types', () => {
   });
 });
 
+/** `count` rows, each with a key of its own: a table of `count` columns. */
+const distinctKeyRows = (count: number) => Array.from({ length: count }, (_, i) => ({ [`k${i}`]: i }));
+
 describe('job payloads', () => {
   it.each<[string, new () => object, object, string[]]>([
     // send-email
@@ -80,12 +83,28 @@ describe('job payloads', () => {
     ['width too large', ResizeImagePayload, { imageBase64: png, width: 8001 }, ['width']],
     ['height fractional', ResizeImagePayload, { imageBase64: png, width: 10, height: 2.5 }, ['height']],
     ['format gif', ResizeImagePayload, { imageBase64: png, width: 10, format: 'gif' }, ['format']],
+    ['8000 × 2097 pixels', ResizeImagePayload, { imageBase64: png, width: 8000, height: 2097 }, []],
+    ['8000 × 2098 pixels', ResizeImagePayload, { imageBase64: png, width: 8000, height: 2098 }, ['height']],
     // csv-export
     ['valid export', CsvExportPayload, { data: [{ a: 1 }], columns: ['a'] }, []],
     ['data not an array', CsvExportPayload, { data: { a: 1 } }, ['data']],
     ['data of strings', CsvExportPayload, { data: ['a', 'b'] }, ['data']],
     ['duplicate columns', CsvExportPayload, { data: [], columns: ['a', 'a'] }, ['columns']],
     ['empty column name', CsvExportPayload, { data: [], columns: [''] }, ['columns']],
+    ['1000 distinct keys', CsvExportPayload, { data: distinctKeyRows(1000) }, []],
+    ['1001 distinct keys', CsvExportPayload, { data: distinctKeyRows(1001) }, ['data']],
+    [
+      '1001 distinct keys, but columns given',
+      CsvExportPayload,
+      { data: distinctKeyRows(1001), columns: ['k0'] },
+      [],
+    ],
+    [
+      'over 5,000,000 cells',
+      CsvExportPayload,
+      { data: [...distinctKeyRows(1000), ...Array.from({ length: 4001 }, () => ({}))] },
+      ['data'],
+    ],
     // http-request
     [
       'valid request',
@@ -134,5 +153,39 @@ describe('job payloads', () => {
     ['forceFail a string', SleepPayload, { delayMs: 0, forceFail: 'yes' }, ['forceFail']],
   ])('%s → errors on %j', async (_name, cls, input, expected) => {
     expect(await invalidProperties(cls, input)).toEqual(expected);
+  });
+});
+
+describe('payload bounds', () => {
+  const messages = async (cls: new () => object, input: object) =>
+    (await validate(plainToInstance(cls, input))).flatMap((e) => Object.values(e.constraints ?? {}));
+
+  it('names the distinct keys of csv-export data and the cells they make', async () => {
+    expect(await messages(CsvExportPayload, { data: distinctKeyRows(1001) })).toEqual([
+      'data must have at most 1000 distinct keys (columns) across its rows',
+    ]);
+    const cells = [...distinctKeyRows(1000), ...Array.from({ length: 4001 }, () => ({}))];
+    expect(await messages(CsvExportPayload, { data: cells })).toEqual([
+      'data must make at most 5000000 cells (rows × columns), not 5001000',
+    ]);
+  });
+
+  it('reports 100,000 column names by their count alone, with no uniqueness check on them', async () => {
+    const columns = Array.from({ length: 100_000 }, (_, i) => `c${i % 10}`); // duplicates too
+    expect(await messages(CsvExportPayload, { data: [], columns })).toEqual([
+      'columns must contain no more than 1000 elements',
+    ]);
+  });
+
+  it('still finds duplicate columns within the size bound', async () => {
+    expect(await messages(CsvExportPayload, { data: [], columns: ['a', 'b', 'a'] })).toEqual([
+      "All columns's elements must be unique",
+    ]);
+  });
+
+  it('bounds resize-image output pixels', async () => {
+    expect(await messages(ResizeImagePayload, { imageBase64: png, width: 8000, height: 8000 })).toEqual([
+      'width × height must be at most 16777216 pixels',
+    ]);
   });
 });

@@ -10,7 +10,10 @@ const J1 = '0f9b3a52-5c1e-4d7a-9a43-2f1b8e6c7d10';
 
 describe(RunJobProcessor.name, () => {
   const commands = { execute: jest.fn() };
-  const reconciler = { requeueIfOrphaned: jest.fn(() => Promise.resolve(true)) };
+  const reconciler = {
+    requeueIfOrphaned: jest.fn(() => Promise.resolve(true)),
+    quarantine: jest.fn(() => Promise.resolve()),
+  };
   const sut = new RunJobProcessor(fake<CommandBus>(commands), fake<JobReconciler>(reconciler));
   const queued = (attemptsMade = 0, attempts = 4) =>
     fake<Job<RunJobData>>({ data: { jobId: J1 }, attemptsMade, opts: { attempts } });
@@ -73,5 +76,17 @@ describe(RunJobProcessor.name, () => {
     await sut.process(queued());
     sut.queueRetriedMeanwhile(queued());
     expect(reconciler.requeueIfOrphaned).not.toHaveBeenCalled();
+  });
+
+  it('quarantines the job of an entry BullMQ failed for stalling too often, and no other', () => {
+    const stalledOut = fake<Job<RunJobData>>({
+      data: { jobId: J1 },
+      deferredFailure: 'job stalled more than allowable limit',
+      stalledCounter: 4,
+    });
+    sut.quarantineIfStalledOut(stalledOut);
+    sut.quarantineIfStalledOut(fake<Job<RunJobData>>({ data: { jobId: J1 }, failedReason: 'boom' }));
+    sut.quarantineIfStalledOut(undefined);
+    expect(reconciler.quarantine.mock.calls).toEqual([[J1, 4]]);
   });
 });

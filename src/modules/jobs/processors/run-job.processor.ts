@@ -4,6 +4,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { Job, UnrecoverableError } from 'bullmq';
 import { isUUID } from 'class-validator';
 import { RunJobAttemptCommand } from '../commands/run-job-attempt/run-job-attempt.command';
+import { STALLED_TOO_OFTEN } from '../job-queue';
 import { JobReconciler } from '../job-reconciler';
 import { JOBS_QUEUE, retryDelayMs, RunJobData } from '../jobs.queue';
 
@@ -51,6 +52,20 @@ export class RunJobProcessor extends WorkerHost {
     if (outcome.kind === 'failed') throw new UnrecoverableError(outcome.error);
     if (outcome.kind === 'cancelled') this.lettingGo.add(jobId);
     // done, cancelled (the row is already CANCELLED) or skipped: the queue entry completes quietly
+  }
+
+  /**
+   * An entry that stalled more than JOB_MAX_STALLS times (its worker died running it each time) is failed by
+   * BullMQ when a worker next takes it, without running it: the job is quarantined, never picked up again.
+   */
+  @OnWorkerEvent('failed')
+  quarantineIfStalledOut(queued: Job<RunJobData> | undefined) {
+    if (!queued || queued.deferredFailure !== STALLED_TOO_OFTEN) return;
+    const { jobId } = queued.data;
+    // If this fails, the reconciler quarantines the job on its next run.
+    this.reconciler
+      .quarantine(jobId, queued.stalledCounter)
+      .catch((error: unknown) => this.logger.warn({ err: error, jobId }, 'Stalled-out job not failed yet'));
   }
 
   /** The entry of a cancelled attempt is gone: a job retried in the meantime is queued now, not later. */

@@ -4,6 +4,7 @@ import { PrivateTargetError } from '@app/common/net/outbound-http';
 import type Redis from 'ioredis';
 import type { ArtifactStore } from '../../artifacts/artifact-store';
 import type { JobContext } from '../../job-types/job-type';
+import { PermanentJobError } from '../../job-types/permanent-job-error';
 import { JobCancellation } from '../../job-cancellation';
 import type { JobTypeRegistry } from '../../job-type-registry';
 import type { JobLogWriter } from '../../job-log-writer';
@@ -136,6 +137,16 @@ describe(RunJobAttemptHandler.name, () => {
     run.mockRejectedValue(new PrivateTargetError('127.0.0.1', '127.0.0.1'));
     await expect(attempt(0, 4)).resolves.toMatchObject({ kind: 'failed' });
     expect(store.fail).toHaveBeenCalledWith(J1, 1, expect.stringContaining('Refused to connect'));
+    expect(store.scheduleRetry).not.toHaveBeenCalled();
+  });
+
+  it('fails a permanent error at once, with retries left', async () => {
+    run.mockRejectedValue(new PermanentJobError('Job exceeded its memory limit of 256 MB'));
+    await expect(attempt(0, 4)).resolves.toEqual({
+      kind: 'failed',
+      error: 'Job exceeded its memory limit of 256 MB',
+    });
+    expect(store.fail).toHaveBeenCalledWith(J1, 1, 'Job exceeded its memory limit of 256 MB');
     expect(store.scheduleRetry).not.toHaveBeenCalled();
   });
 

@@ -7,6 +7,7 @@ import { JobLogWriter } from '../../job-log-writer';
 import { JobStore } from '../../job-store';
 import { JobTypeRegistry } from '../../job-type-registry';
 import type { JobContext } from '../../job-types/job-type';
+import { PermanentJobError } from '../../job-types/permanent-job-error';
 import { retryDelayMs } from '../../jobs.queue';
 import { RunJobAttemptCommand, RunJobAttemptOutcome } from './run-job-attempt.command';
 
@@ -101,7 +102,9 @@ export class RunJobAttemptHandler implements ICommandHandler<RunJobAttemptComman
       }
       const message = reason instanceof JobTimeoutError ? reason.message : errorMessage(error);
       const retriesLeft = attemptsMade + 1 < maxAttempts;
-      if (retriesLeft && !(error instanceof PrivateTargetError)) {
+      // Errors a retry cannot change (a refused target, a pixel bomb, a memory limit) end the job at once.
+      const permanent = error instanceof PrivateTargetError || error instanceof PermanentJobError;
+      if (retriesLeft && !permanent) {
         const delayMs = retryDelayMs(attemptsMade + 1);
         await this.store.scheduleRetry(jobId, attempt, message, delayMs);
         return { kind: 'retry', error: message, delayMs };

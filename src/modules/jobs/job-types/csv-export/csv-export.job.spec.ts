@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { testingContext, type TestingContext } from '@app/testing/job-context';
+import { inlineThreadPool } from '@app/testing/inline-thread-pool';
 import { CsvExportJob } from './csv-export.job';
 
 describe(CsvExportJob.name, () => {
-  const handler = new CsvExportJob();
+  const handler = new CsvExportJob(inlineThreadPool());
   let t: TestingContext;
 
   beforeEach(() => (t = testingContext()));

@@ -1,6 +1,5 @@
-import { stringify } from 'csv-stringify/sync';
+import { JobThreadPool } from '../../job-threads/job-thread-pool';
 import { JobType, type JobContext, type JobRunner } from '../job-type';
-import { cellText, columnsOf } from '../table-columns';
 import { CsvExportPayload } from './csv-export.payload';
 
 export interface CsvExportResult {
@@ -9,22 +8,26 @@ export interface CsvExportResult {
   bytes: number;
 }
 
-/** RFC 4180 CSV: a header row, CRLF line ends, fields quoted when they hold a comma, quote or line break. */
+/**
+ * RFC 4180 CSV: a header row, CRLF line ends, fields quoted when they hold a comma, quote or line break.
+ * Built in a job thread (exportCsv); the artifact is saved here.
+ */
 @JobType('csv-export', CsvExportPayload)
 export class CsvExportJob implements JobRunner<CsvExportPayload, CsvExportResult> {
-  async run(
-    { data, columns = columnsOf(data) }: CsvExportPayload,
-    context: JobContext,
-  ): Promise<CsvExportResult> {
-    const records = [columns, ...data.map((row) => columns.map((column) => cellText(row[column])))];
-    const csv = columns.length === 0 ? '' : stringify(records, { record_delimiter: 'windows' });
+  constructor(private readonly threads: JobThreadPool) {}
+
+  async run(payload: CsvExportPayload, context: JobContext): Promise<CsvExportResult> {
+    const csv = await this.threads.run('csv-export', payload, context.signal);
     context.signal.throwIfAborted();
     const saved = await context.saveArtifact({
-      data: Buffer.from(csv, 'utf8'),
+      data: asBuffer(csv.data),
       filename: 'export.csv',
       contentType: 'text/csv',
     });
-    context.log(`Exported ${data.length} rows × ${columns.length} columns (${saved.bytes} bytes)`);
-    return { artifactUrl: saved.url, rows: data.length, bytes: saved.bytes };
+    context.log(`Exported ${csv.rows} rows × ${csv.columns} columns (${saved.bytes} bytes)`);
+    return { artifactUrl: saved.url, rows: csv.rows, bytes: saved.bytes };
   }
 }
+
+/** A thread's Buffer arrives as a plain Uint8Array (structured clone); same bytes, no copy. */
+export const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePdf } from '@app/testing/parse-pdf';
 import { testingContext, type TestingContext } from '@app/testing/job-context';
+import { inlineThreadPool } from '@app/testing/inline-thread-pool';
 import { GenerateReportJob } from './generate-report.job';
 
 describe(GenerateReportJob.name, () => {
-  const handler = new GenerateReportJob();
+  const handler = new GenerateReportJob(inlineThreadPool());
   let t: TestingContext;
 
   beforeEach(() => (t = testingContext()));

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { PrivateTargetError } from '@app/common/net/outbound-http';
 import { testConfig, testingContext, type TestingContext } from '@app/testing/job-context';
+import { pixelBombPng } from '@app/testing/pixel-bomb';
+import { PermanentJobError } from '../permanent-job-error';
 import { ResizeImageJob } from './resize-image.job';
 
 describe(ResizeImageJob.name, () => {
@@ -106,5 +108,25 @@ describe(ResizeImageJob.name, () => {
     await expect(
       allowing.run({ imageBase64: Buffer.from('not an image').toString('base64'), width: 10 }, t.context),
     ).rejects.toThrow(/unsupported image format/i);
+  });
+
+  it('fails for good, before decoding, on a pixel bomb', async () => {
+    const bomb = pixelBombPng(30_000, 30_000);
+    const run = allowing.run({ imageBase64: bomb.toString('base64'), width: 100 }, t.context);
+    await expect(run).rejects.toThrow(PermanentJobError);
+    await expect(run).rejects.toThrow('The image could not be read: Input image exceeds pixel limit');
+    expect(t.artifacts).toEqual([]);
+  });
+
+  it('fails for good when the height that follows from the aspect ratio makes too many pixels', async () => {
+    // 10×1000: a width of 8000 would give a height of 800,000.
+    const tall = await sharp({ create: { width: 10, height: 1000, channels: 3, background: '#00ff00' } })
+      .png()
+      .toBuffer();
+    const run = allowing.run({ imageBase64: tall.toString('base64'), width: 8000 }, t.context);
+    await expect(run).rejects.toThrow(PermanentJobError);
+    await expect(run).rejects.toThrow(
+      'The output would be 8000×800000 pixels, more than the 16777216 allowed',
+    );
   });
 });

@@ -3,7 +3,14 @@ import sharp from 'sharp';
 import { outboundRequest } from '@app/common/net/outbound-http';
 import type { Env } from '../../../../config/env';
 import { JobType, type JobContext, type JobRunner } from '../job-type';
-import { IMAGE_FORMATS, type ImageFormat, ResizeImagePayload } from './resize-image.payload';
+import { PermanentJobError } from '../permanent-job-error';
+import {
+  IMAGE_FORMATS,
+  type ImageFormat,
+  MAX_OUTPUT_BYTES,
+  MAX_OUTPUT_PIXELS,
+  ResizeImagePayload,
+} from './resize-image.payload';
 
 export interface ResizeImageResult {
   artifactUrl: string;
@@ -19,7 +26,10 @@ const MAX_INPUT_PIXELS = 100_000_000;
 
 /**
  * Resizes with sharp: width alone keeps the aspect ratio, width and height cover and crop to exactly that
- * size. EXIF orientation is applied first, so photos come out upright.
+ * size. EXIF orientation is applied first, so photos come out upright. It stays on the main thread: sharp
+ * decodes and encodes on libuv's own threads, off the event loop, and its memory is bounded by the input
+ * and output pixel limits below. What the image cannot change by retrying (not an image, too many pixels
+ * in or out, too many bytes out) fails the job at once.
  */
 @JobType('resize-image', ResizeImagePayload)
 export class ResizeImageJob implements JobRunner<ResizeImagePayload, ResizeImageResult> {
@@ -36,7 +46,15 @@ export class ResizeImageJob implements JobRunner<ResizeImagePayload, ResizeImage
     context.progress(30);
 
     const image = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS });
-    const { format: inputFormat } = await image.metadata();
+    // Reads the header only; refuses an image declaring more than MAX_INPUT_PIXELS before decoding it.
+    const { format: inputFormat, ...size } = await image.metadata().catch((error: Error) => {
+      throw new PermanentJobError(`The image could not be read: ${error.message}`);
+    });
+    const outputHeight = payload.height ?? derivedHeight(payload.width, size);
+    if (payload.width * outputHeight > MAX_OUTPUT_PIXELS)
+      throw new PermanentJobError(
+        `The output would be ${payload.width}×${outputHeight} pixels, more than the ${MAX_OUTPUT_PIXELS} allowed`,
+      );
     const format =
       payload.format ??
       (IMAGE_FORMATS.includes(inputFormat as ImageFormat) ? (inputFormat as ImageFormat) : 'png');
@@ -46,8 +64,15 @@ export class ResizeImageJob implements JobRunner<ResizeImagePayload, ResizeImage
       .rotate()
       .resize(payload.width, payload.height, { fit: payload.height ? 'cover' : 'inside' })
       .toFormat(format)
-      .toBuffer({ resolveWithObject: true });
+      .toBuffer({ resolveWithObject: true })
+      .catch((error: Error) => {
+        throw new PermanentJobError(`The image could not be resized: ${error.message}`);
+      });
     context.signal.throwIfAborted();
+    if (data.length > MAX_OUTPUT_BYTES)
+      throw new PermanentJobError(
+        `The resized image is ${data.length} bytes, more than the ${MAX_OUTPUT_BYTES} allowed`,
+      );
     context.progress(80);
 
     const saved = await context.saveArtifact({
@@ -73,4 +98,14 @@ export class ResizeImageJob implements JobRunner<ResizeImagePayload, ResizeImage
     context.log(`Downloaded ${response.body.length} bytes from imageUrl`);
     return response.body;
   }
+}
+
+/** The height `width` gives with the image's aspect ratio, once EXIF orientation is applied (5–8 turn it). */
+function derivedHeight(
+  width: number,
+  size: { width?: number; height?: number; orientation?: number },
+): number {
+  const turned = (size.orientation ?? 1) >= 5;
+  const [w, h] = turned ? [size.height ?? 1, size.width ?? 1] : [size.width ?? 1, size.height ?? 1];
+  return Math.max(1, Math.round((width * h) / w));
 }

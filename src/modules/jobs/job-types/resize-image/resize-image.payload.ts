@@ -16,6 +16,11 @@ import {
 export const IMAGE_FORMATS = ['png', 'jpeg', 'webp'] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
+/** Output width × height, checked at submission when both are given and at run time when height follows. */
+export const MAX_OUTPUT_PIXELS = 16_777_216;
+/** The encoded output; over it the attempt fails for good. */
+export const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
+
 /** Base64 of 10 MiB. */
 export const MAX_IMAGE_BASE64_LENGTH = Math.ceil((10 * 1024 * 1024) / 3) * 4;
 
@@ -26,6 +31,20 @@ const NotWith = (other: string) =>
     validator: {
       validate: (_value, args) => (args?.object as Record<string, unknown>)[other] === undefined,
       defaultMessage: (args) => `give either ${args?.property} or ${other}, not both`,
+    },
+  });
+
+/** width × height within MAX_OUTPUT_PIXELS; only once both passed their own range checks. */
+const WithinOutputPixels = () =>
+  ValidateBy({
+    name: 'withinOutputPixels',
+    validator: {
+      validate: (height: unknown, args) => {
+        const width = (args?.object as ResizeImagePayload).width;
+        if (!Number.isInteger(width) || !Number.isInteger(height)) return true;
+        return width * (height as number) <= MAX_OUTPUT_PIXELS;
+      },
+      defaultMessage: () => `width × height must be at most ${MAX_OUTPUT_PIXELS} pixels`,
     },
   });
 
@@ -78,7 +97,9 @@ export class ResizeImagePayload {
   width: number;
 
   @ApiPropertyOptional({
-    description: 'Output height in pixels; see width.',
+    description:
+      `Output height in pixels; see width. width × height is at most ${MAX_OUTPUT_PIXELS} pixels, also when ` +
+      'height follows from the aspect ratio (then the attempt fails), and the encoded output at most 32 MiB.',
     type: 'integer',
     example: 600,
     minimum: 1,
@@ -88,6 +109,7 @@ export class ResizeImagePayload {
   @IsInt()
   @Min(1)
   @Max(8000)
+  @WithinOutputPixels()
   height?: number;
 
   @ApiPropertyOptional({
