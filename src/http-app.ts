@@ -14,6 +14,7 @@ import { EnvelopeInterceptor } from '@app/common/http/envelope.interceptor';
 import { toErrorResponse } from '@app/common/http/error-response';
 import { AppValidationPipe } from '@app/common/http/validation';
 import { Env, redisUrlOf } from './config/env';
+import { redactedUrl } from './config/logger';
 import { SHUTDOWN_SIGNALS } from './config/shutdown';
 import { QUEUE_BOARD_ROUTE } from './modules/admin/queue-board';
 import { RedisIoAdapter, socketIoKey } from './modules/realtime/redis-io.adapter';
@@ -27,18 +28,35 @@ const SWAGGER_UI_ROUTE = '/api/docs';
 /** Everything between Express and the controllers, shared by main.ts and the e2e tests. */
 export function configureHttpApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get<ConfigService<Env, true>>(ConfigService);
-  app.useLogger(app.get(Logger));
+  const logger = app.get(Logger);
+  /**
+   * A request answered before the request log's middleware sees it (wrong media type, body too large or
+   * malformed, headers Node refused) gets its request-log line here, in the same shape and at the same level.
+   */
+  const logRejected = (req: { id: string; method?: string; url?: string }, status: number, started: number) =>
+    logger.warn(
+      {
+        req: { id: req.id, method: req.method, url: redactedUrl(req.url ?? '') },
+        res: { statusCode: status, headersSent: true }, // pino's serializer reads a status only once sent
+        responseTime: Date.now() - started,
+      },
+      'request errored',
+    );
+  app.useLogger(logger);
   app.flushLogs();
   app.set('trust proxy', false);
   app.disable('x-powered-by');
 
   app.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
+    const started = Date.now();
+    (req as Request & { receivedAt?: number }).receivedAt = started;
     const incoming = req.headers['x-request-id'];
     req.id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', req.id);
     // JSON only: a body of another type is refused rather than silently ignored.
     if (BODY_METHODS.has(req.method) && hasBody(req) && !req.is('application/json')) {
       res.status(415).json(toErrorResponse({ type: 'encoding.unsupported' }, req.id).body);
+      logRejected({ id: req.id, method: req.method, url: req.originalUrl }, 415, started);
       return;
     }
     next();
@@ -67,11 +85,23 @@ export function configureHttpApp(app: NestExpressApplication): NestExpressApplic
   });
   app.useBodyParser('json', { limit: BODY_LIMIT });
   // body-parser's own errors (malformed JSON, too large) come here, before any Nest filter sees them.
-  app.use((error: unknown, req: Request & { id?: string }, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(error);
-    const { status, body } = toErrorResponse(error, req.id ?? '');
-    res.status(status).json(body);
-  });
+  app.use(
+    (
+      error: unknown,
+      req: Request & { id?: string; receivedAt?: number },
+      res: Response,
+      next: NextFunction,
+    ) => {
+      if (res.headersSent) return next(error);
+      const { status, body } = toErrorResponse(error, req.id ?? '');
+      res.status(status).json(body);
+      logRejected(
+        { id: req.id ?? '', method: req.method, url: req.originalUrl },
+        status,
+        req.receivedAt ?? Date.now(),
+      );
+    },
+  );
 
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
@@ -84,7 +114,9 @@ export function configureHttpApp(app: NestExpressApplication): NestExpressApplic
       origin,
     ),
   );
-  answerParserErrorsWithTheEnvelope(app.getHttpServer());
+  answerParserErrorsWithTheEnvelope(app.getHttpServer(), (id, status) =>
+    logRejected({ id }, status, Date.now()),
+  );
   app.enableShutdownHooks(SHUTDOWN_SIGNALS);
   setUpSwagger(app);
   return app;
@@ -94,17 +126,19 @@ export function configureHttpApp(app: NestExpressApplication): NestExpressApplic
  * Requests Node's HTTP parser rejects (headers over 16 KiB, invalid bytes) never reach Express: without this,
  * Node answers a bare 400/431. They get the error envelope too (no request id reached the app: one is made).
  */
-function answerParserErrorsWithTheEnvelope(server: Server) {
+function answerParserErrorsWithTheEnvelope(server: Server, log: (requestId: string, status: number) => void) {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
     const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
     const status = tooLarge ? 431 : 400;
+    const requestId = randomUUID();
     const body = JSON.stringify({
       success: false,
       message: tooLarge ? 'Request headers are too large' : 'Malformed HTTP request',
       code: tooLarge ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST',
-      requestId: randomUUID(),
+      requestId,
     });
+    log(requestId, status);
     socket.end(
       `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +

@@ -18,6 +18,10 @@ export const REDACTED_PATHS = [
   '*.webhookSecret',
 ];
 
+/** A URL as the logs show it: a token in the query string (socket.io's ?token=) is not logged. */
+export const redactedUrl = (url: string) =>
+  url.replace(/([?&](token|api_key|apiKey)=)[^&]*/gi, '$1[redacted]');
+
 /** Structured JSON logs; each request line carries the request id that the `X-Request-Id` header shows. */
 export function loggerOptions(config: ConfigService<Env, true>): Params {
   return {
@@ -29,11 +33,10 @@ export function loggerOptions(config: ConfigService<Env, true>): Params {
       serializers: {
         // The status is enough; response headers are repeated boilerplate.
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
+        req: (req: { id: string; method?: string; url?: string; headers?: Record<string, unknown> }) => ({
           id: req.id,
           method: req.method,
-          // A token in the query string (socket.io's ?token=) must not be logged either.
-          url: req.url.replace(/([?&](token|api_key|apiKey)=)[^&]*/gi, '$1[redacted]'),
+          url: redactedUrl(req.url ?? ''),
           headers: req.headers,
         }),
       },

@@ -129,6 +129,47 @@ describe('Process (e2e)', () => {
     }
   });
 
+  it('logs the requests answered before routing (413, 415, malformed JSON, 431) once each, with their status', async () => {
+    const port = await freePort();
+    const app = spawnApp({ ...TEST_ENV, LOG_LEVEL: 'info', PORT: String(port), PROCESS_ROLE: 'api' });
+    await app.waitForOutput(/listening on/);
+    const base = `http://127.0.0.1:${port}`;
+    const send = (body: string, headers: Record<string, string>) =>
+      fetch(`${base}/api/auth/login`, { method: 'POST', headers, body });
+    const answers = [
+      await send('x'.repeat(2 * 1024 * 1024), { 'content-type': 'application/json' }),
+      await send('email=a', { 'content-type': 'application/x-www-form-urlencoded' }),
+      await send('{"email":', { 'content-type': 'application/json' }),
+    ];
+    expect(answers.map((res) => res.status)).toEqual([413, 415, 400]);
+    const ids = answers.map((res) => res.headers.get('x-request-id'));
+    // Headers over Node's 16 KiB never reach Express: a raw socket, as fetch refuses to send them.
+    const tooLarge = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'y'.repeat(20_000)}\r\n\r\n`),
+      );
+      let reply = '';
+      socket.on('data', (chunk: Buffer) => (reply += chunk.toString()));
+      socket.on('close', () => resolve(reply));
+    });
+    expect(tooLarge).toMatch(/^HTTP\/1\.1 431/);
+    await app.waitForOutput(/"statusCode":431/);
+    await app.stop('SIGTERM');
+
+    const logged = app
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { req?: { id: string }; res?: { statusCode: number } })
+      .filter((line) => line.req && line.res);
+    for (const [n, status] of [413, 415, 400].entries()) {
+      expect(logged.filter((line) => line.req!.id === ids[n]).map((line) => line.res!.statusCode)).toEqual([
+        status,
+      ]);
+    }
+    expect(logged.filter((line) => line.res!.statusCode === 431)).toHaveLength(1);
+  });
+
   it('runs as a worker without HTTP', async () => {
     const port = await freePort();
     const app = spawnApp({ ...TEST_ENV, LOG_LEVEL: 'info', PORT: String(port), PROCESS_ROLE: 'worker' });

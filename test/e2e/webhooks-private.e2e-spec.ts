@@ -38,6 +38,7 @@ describe('Webhooks to private targets (e2e)', () => {
     'http://127.0.0.1:PORT/hook',
     'http://localhost:PORT/hook',
     'http://[::1]:PORT/hook',
+    'http://[::127.0.0.1]:PORT/hook', // IPv4-compatible IPv6 (::/96)
     'http://10.1.2.3/',
   ])('answers 400 on webhookUrl for %s at submission', async (template) => {
     const res = await t

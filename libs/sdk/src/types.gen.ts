@@ -15,7 +15,7 @@ export type AdminStatsResponseDto = {
    */
   last7Days: Array<DayCountDto>;
   /**
-   * Live counts of the shared queue (all users).
+   * Your jobs' place in the queue, from the record (admins: the live counts of the shared queue, everyone's jobs).
    */
   queue: QueueCountsDto;
   /**
@@ -276,7 +276,7 @@ export type JobStatsResponseDto = {
    */
   last7Days: Array<DayCountDto>;
   /**
-   * Live counts of the shared queue (all users).
+   * Your jobs' place in the queue, from the record (admins: the live counts of the shared queue, everyone's jobs).
    */
   queue: QueueCountsDto;
   /**

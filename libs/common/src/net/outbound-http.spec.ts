@@ -153,6 +153,10 @@ describe('isPrivateAddress', () => {
     '::ffff:192.168.0.1',
     '2002:c0a8:101::1', // 6to4 of 192.168.1.1
     '64:ff9b::a00:1', // NAT64 of 10.0.0.1
+    '::127.0.0.1', // IPv4-compatible (::/96): URLs print it as [::7f00:1]
+    '::7f00:1',
+    '::a00:1',
+    '::808:808', // ::/96 is deprecated: refused whatever it embeds
     'not-an-ip',
   ])('%s is private', (ip) => expect(isPrivateAddress(ip)).toBe(true));
 

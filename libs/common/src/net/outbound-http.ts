@@ -56,6 +56,10 @@ const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
  */
 export function isPrivateAddress(ip: string): boolean {
   if (!ipaddr.isValid(ip)) return true;
+  // IPv4-compatible addresses (::/96, deprecated; `[::127.0.0.1]` reads back as ::7f00:1) embed an IPv4
+  // address that some stacks still route: none of them is a public target.
+  const parsed = ipaddr.parse(ip);
+  if (parsed.kind() === 'ipv6' && parsed.match(ipaddr.IPv6.parse('::'), 96)) return true;
   return ipaddr.process(ip).range() !== 'unicast';
 }
 

@@ -83,7 +83,11 @@ export class JobStatsResponseDto {
   successRate: number | null;
   @ApiProperty({ type: [DayCountDto], description: 'The last seven UTC days, oldest first, by finish time.' })
   last7Days: DayCountDto[];
-  @ApiProperty({ type: QueueCountsDto, description: 'Live counts of the shared queue (all users).' })
+  @ApiProperty({
+    type: QueueCountsDto,
+    description:
+      "Your jobs' place in the queue, from the record (admins: the live counts of the shared queue, everyone's jobs).",
+  })
   queue: QueueCountsDto;
   @ApiProperty({ description: 'Worker connections on the queue.' }) workers: number;
   @ApiProperty({ description: 'Seconds since this API process started.' }) uptimeSeconds: number;

@@ -35,7 +35,7 @@ export class GetJobStatsHandler implements IQueryHandler<GetJobStatsQuery> {
           GROUP BY 1`,
         [...params, since],
       ),
-      this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+      userId ? this.queueOf(userId) : this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
       this.queue.getWorkersCount(),
     ]);
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
@@ -59,5 +59,22 @@ export class GetJobStatsHandler implements IQueryHandler<GetJobStatsQuery> {
       workers,
       uptimeSeconds: Math.floor(process.uptime()),
     };
+  }
+
+  /**
+   * A user's own jobs in BullMQ's terms, from PostgreSQL (the shared queue's counts would show everyone's
+   * jobs): started, waiting for a time (runAt, retry), or waiting their turn, which BullMQ calls prioritized
+   * because every Conveyor job has a priority (so `waiting` stays 0, as in the shared queue).
+   */
+  private async queueOf(userId: string): Promise<Record<string, number>> {
+    const [row] = await this.db.query<{ active: number; delayed: number; prioritized: number }[]>(
+      `SELECT count(*) FILTER (WHERE status = 'PROCESSING')::int AS active,
+              count(*) FILTER (WHERE status = 'PENDING' AND (run_at > now() OR next_retry_at > now()))::int AS delayed,
+              count(*) FILTER (WHERE status = 'PENDING' AND (run_at IS NULL OR run_at <= now())
+                                 AND (next_retry_at IS NULL OR next_retry_at <= now()))::int AS prioritized
+         FROM jobs WHERE user_id = $1 AND status IN ('PENDING', 'PROCESSING')`,
+      [userId],
+    );
+    return { waiting: 0, ...row };
   }
 }
