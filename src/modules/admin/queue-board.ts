@@ -1,11 +1,13 @@
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import { normalizeIp } from '@nestjs/throttler/dist/ip';
 import type { NextFunction, Request, Response } from 'express';
 import { createHmac, randomBytes } from 'node:crypto';
 import { AppError } from '@app/common/errors/app-error';
 import type { AuthUser } from '../auth/auth-user';
 import { LoginCommand } from '../auth/commands/login/login.command';
 import { credentialsFrom } from '../auth/credentials';
+import { passwordGuessKey } from '../auth/password-guesses';
 import { AuthenticateTokenQuery } from '../auth/queries/authenticate-token/authenticate-token.query';
 
 /** Where bull-board is served (outside /api: it is an HTML app, not part of the REST API). */
@@ -42,9 +44,9 @@ export function queueBoardAuth({ queries, commands, throttler, loginsPerMinute }
     if (known && known.until > Date.now()) return known.user;
     remembered.delete(key);
 
-    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const ip = normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown');
     const limit = await throttler.increment(
-      `queue-board-login:${ip}`,
+      passwordGuessKey(ip),
       60_000,
       loginsPerMinute,
       60_000,
