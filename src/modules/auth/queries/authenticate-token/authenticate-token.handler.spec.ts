@@ -12,7 +12,7 @@ describe(AuthenticateTokenHandler.name, () => {
   const secret = 'access-secret-0123456789';
   const jwt = new JwtService();
   const queries = { execute: jest.fn() };
-  const liveUsers = { exists: jest.fn(async (id: string) => id === 'u1') };
+  const liveUsers = { exists: jest.fn((id: string) => Promise.resolve(id === 'u1')) };
   const config = { get: (name: keyof Env) => (name === 'JWT_ACCESS_SECRET' ? secret : undefined) };
   const sut = new AuthenticateTokenHandler(
     jwt,
