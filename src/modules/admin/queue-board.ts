@@ -45,13 +45,7 @@ export function queueBoardAuth({ queries, commands, throttler, loginsPerMinute }
     remembered.delete(key);
 
     const ip = normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown');
-    const limit = await throttler.increment(
-      passwordGuessKey(ip),
-      60_000,
-      loginsPerMinute,
-      60_000,
-      'default',
-    );
+    const limit = await throttler.increment(passwordGuessKey(ip), 60_000, loginsPerMinute, 60_000, 'default');
     if (limit.isBlocked) {
       res.setHeader('Retry-After', Math.max(1, limit.timeToBlockExpire));
       throw new AppError('RATE_LIMITED', 'Too many sign-in attempts. Try again later.');
