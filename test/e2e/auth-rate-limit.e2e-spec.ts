@@ -55,4 +55,18 @@ describe('Auth per-IP rate limit (e2e)', () => {
       await second.close();
     }
   });
+
+  it('counts password guesses at login and at the queue board against one per-IP limit', async () => {
+    // The earlier tests spent this IP's guesses; this file's own Redis DB starts over.
+    const redis = new Redis(REDIS_URL);
+    await redis.flushdb();
+    await redis.quit();
+    const wrong = { email: 'nobody@example.com', password: 'wrong-password' };
+    await t.http().post('/api/auth/login').send(wrong).expect(401);
+    await t.http().get('/admin/queues/api/queues').auth(wrong.email, wrong.password).expect(401);
+    await t.http().post('/api/auth/login').send(wrong).expect(401);
+    // Three guesses in all (AUTH_RATE_LIMIT_PER_MINUTE): the fourth is refused on either route.
+    await t.http().get('/admin/queues/api/queues').auth(wrong.email, wrong.password).expect(429);
+    await t.http().post('/api/auth/login').send(wrong).expect(429);
+  });
 });

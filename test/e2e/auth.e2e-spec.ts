@@ -208,6 +208,46 @@ describe('Auth (e2e)', () => {
     });
   });
 
+  describe('a deleted user', () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const routes: [method: 'get' | 'post' | 'patch' | 'delete', path: string, body?: object][] = [
+      ['post', '/api/jobs', { type: 'sleep', payload: { ms: 1 } }],
+      ['post', '/api/jobs/batch', { jobs: [{ type: 'sleep', payload: { ms: 1 } }] }],
+      ['get', '/api/jobs'],
+      ['get', '/api/jobs/stats'],
+      ['get', `/api/jobs/${id}`],
+      ['patch', `/api/jobs/${id}`, { priority: 1 }],
+      ['delete', `/api/jobs/${id}`],
+      ['post', `/api/jobs/${id}/retry`],
+      ['get', `/api/jobs/${id}/logs`],
+      ['get', `/api/jobs/${id}/artifact`],
+      ['get', `/api/jobs/${id}/webhook-logs`],
+      ['post', `/api/jobs/${id}/webhook-logs/redeliver`],
+      ['get', '/api/auth/me'],
+      ['post', '/api/auth/api-keys', { name: 'after deletion' }],
+      ['get', '/api/auth/api-keys'],
+      ['delete', `/api/auth/api-keys/${id}`],
+      ['get', '/api/auth/webhook-secret'],
+      ['post', '/api/auth/webhook-secret/rotate'],
+    ];
+
+    it("answers 401 UNAUTHORIZED on every route to the user's still-valid access token and API key", async () => {
+      const gone = await makeUser(t);
+      await db.query('DELETE FROM users WHERE id = $1', [gone.id]);
+      for (const headers of [bearer(gone.accessToken), { 'X-API-Key': gone.apiKey }]) {
+        for (const [method, path, body] of routes) {
+          const res = await t.http()[method](path).set(headers).send(body);
+          expect({ method, path, status: res.status, code: res.body.code }).toEqual({
+            method,
+            path,
+            status: 401,
+            code: 'UNAUTHORIZED',
+          });
+        }
+      }
+    });
+  });
+
   describe('POST /api/auth/refresh', () => {
     it('rotates: the new pair works, the old refresh token does not', async () => {
       const user = await makeUser(t);

@@ -63,6 +63,46 @@ describe('Realtime (e2e)', () => {
     await t?.close();
   });
 
+  describe('credentials that end', () => {
+    const jwt = new JwtService();
+
+    it('disconnects a socket when its access token expires, saying why', async () => {
+      const token = await jwt.signAsync(
+        { sub: owner.id, email: owner.email, role: 'user', typ: 'access' },
+        { secret: TEST_ENV.JWT_ACCESS_SECRET, expiresIn: 2 },
+      );
+      const client = await connect({ token });
+      await expect(client.next('error', (e) => e.message === 'Token expired', 5_000)).resolves.toBeTruthy();
+      await eventuallyDisconnected(client);
+    });
+
+    it('refuses subscribe and disconnects once the API key is revoked', async () => {
+      const created = await t
+        .http()
+        .post('/api/auth/api-keys')
+        .set(bearer(owner.accessToken))
+        .send({ name: 'socket key' })
+        .expect(201);
+      const client = await connect({ token: created.body.data.key });
+      const job = await held({ delayMs: 1 });
+      await t
+        .http()
+        .delete(`/api/auth/api-keys/${created.body.data.id}`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      client.socket.emit('subscribe', { jobId: job.id });
+      await expect(
+        client.next('error', (e) => e.message === 'Credentials revoked', 5_000),
+      ).resolves.toBeTruthy();
+      await eventuallyDisconnected(client);
+    });
+  });
+
+  async function eventuallyDisconnected(client: RecordingSocket) {
+    for (let i = 0; i < 50 && client.socket.connected; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(client.socket.connected).toBe(false);
+  }
+
   describe('handshake', () => {
     const jwt = new JwtService();
     const claims = () => ({ sub: owner.id, email: owner.email, role: 'user', typ: 'access' });

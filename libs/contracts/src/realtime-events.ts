@@ -29,6 +29,10 @@ export interface ServerToClientEvents {
   connected: (payload: { message: string; userId: string }) => void;
   subscribed: (payload: { jobId: string }) => void;
   unsubscribed: (payload: { jobId: string }) => void;
+  /**
+   * A refused subscribe (`jobId` set), or the reason the server is about to disconnect the socket:
+   * "Token expired" (its access token's exp) or "Credentials revoked" (a revoked key or deleted user).
+   */
   error: (payload: { message: string; jobId?: string }) => void;
   pong: (payload: { timestamp: string }) => void;
   'job:updated': (job: RealtimeJob) => void;

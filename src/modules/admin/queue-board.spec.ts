@@ -97,7 +97,7 @@ describe(queueBoardAuth.name, () => {
     throttler.increment.mockResolvedValue({ isBlocked: true, timeToBlockExpire: 42 });
     const { error, headers } = await run(basic(admin.email, 'right'));
     expect(throttler.increment).toHaveBeenCalledWith(
-      'queue-board-login:10.0.0.1',
+      'password-guess:10.0.0.1',
       60_000,
       10,
       60_000,

@@ -1,5 +1,6 @@
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import { normalizeIp } from '@nestjs/throttler/dist/ip';
 import type { NextFunction, Request, Response } from 'express';
 import { createHmac, randomBytes } from 'node:crypto';
 import { ExpressAdapter } from '@bull-board/express';
@@ -8,6 +9,7 @@ import { isBackendUnavailable, toErrorResponse } from '@app/common/http/error-re
 import type { AuthUser } from '../auth/auth-user';
 import { LoginCommand } from '../auth/commands/login/login.command';
 import { credentialsFrom } from '../auth/credentials';
+import { passwordGuessKey } from '../auth/password-guesses';
 import { AuthenticateTokenQuery } from '../auth/queries/authenticate-token/authenticate-token.query';
 
 /** Where bull-board is served (outside /api: it is an HTML app, not part of the REST API). */
@@ -44,14 +46,8 @@ export function queueBoardAuth({ queries, commands, throttler, loginsPerMinute }
     if (known && known.until > Date.now()) return known.user;
     remembered.delete(key);
 
-    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    const limit = await throttler.increment(
-      `queue-board-login:${ip}`,
-      60_000,
-      loginsPerMinute,
-      60_000,
-      'default',
-    );
+    const ip = normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    const limit = await throttler.increment(passwordGuessKey(ip), 60_000, loginsPerMinute, 60_000, 'default');
     if (limit.isBlocked) {
       res.setHeader('Retry-After', Math.max(1, limit.timeToBlockExpire));
       throw new AppError('RATE_LIMITED', 'Too many sign-in attempts. Try again later.');

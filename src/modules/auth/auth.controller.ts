@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 import { ResponseMessage } from '@app/common/http/response-message.decorator';
 import { UuidParam } from '@app/common/http/validation';
 import { ApiEnvelope, ApiErrors } from '@app/common/swagger/api-envelope.decorator';
@@ -21,6 +21,7 @@ import {
   WebhookSecretResponseDto,
 } from './dto/auth.response.dto';
 import { LoginDto, RefreshTokenDto, RegisterUserDto } from './dto/credentials.dto';
+import { passwordGuessKey } from './password-guesses';
 import { GetCurrentUserQuery } from './queries/get-current-user/get-current-user.query';
 import { GetWebhookSecretQuery } from './queries/get-webhook-secret/get-webhook-secret.query';
 import { ListApiKeysQuery } from './queries/list-api-keys/list-api-keys.query';
@@ -52,6 +53,8 @@ export class AuthController {
   @Public()
   @HttpCode(HttpStatus.OK)
   @UseGuards(ThrottlerGuard)
+  // One counter per IP for every password guess, shared with the queue board's Basic sign-in.
+  @Throttle({ default: { generateKey: (_context, ip) => passwordGuessKey(ip) } })
   @ResponseMessage('Login successful')
   @ApiOperation({ summary: 'Exchange email and password for tokens', description: 'Rate-limited per IP.' })
   @ApiEnvelope(TokenPairResponseDto)

@@ -29,6 +29,7 @@ import { AuthenticateTokenHandler } from './queries/authenticate-token/authentic
 import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handler';
 import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
+import { LiveUsers } from './live-users';
 import { TokenIssuer } from './token-issuer';
 
 @Module({
@@ -43,6 +44,7 @@ import { TokenIssuer } from './token-issuer';
     JwtStrategy,
     ApiKeyStrategy,
     TokenIssuer,
+    LiveUsers,
     RegisterUserHandler,
     LoginHandler,
     RefreshTokensHandler,

@@ -25,7 +25,7 @@ type ConveyorSocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
   Record<string, never>,
-  { user: AuthUser }
+  { user: AuthUser; token: string }
 >;
 
 const NOT_FOUND = 'Job not found';
@@ -53,6 +53,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection {
         .then((user) => {
           if (!user) return next(new Error('Unauthorized'));
           socket.data.user = user;
+          socket.data.token = credentials.token;
           next();
         })
         .catch((error: unknown) => {
@@ -66,6 +67,18 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection {
     const { user } = socket.data;
     await socket.join(user.role === 'admin' ? [rooms.user(user.id), rooms.admins] : [rooms.user(user.id)]);
     socket.emit('connected', { message: 'Connected to Conveyor realtime', userId: user.id });
+    // An access token's socket ends when the token does (API keys have no expiry).
+    const exp = tokenExpiry(socket.data.token);
+    if (exp !== undefined) {
+      const timer = setTimeout(() => this.end(socket, 'Token expired'), Math.max(0, exp * 1000 - Date.now()));
+      socket.once('disconnect', () => clearTimeout(timer));
+    }
+  }
+
+  /** Tells the client why, then disconnects it. */
+  private end(socket: ConveyorSocket, message: string) {
+    socket.emit('error', { message });
+    socket.disconnect(true);
   }
 
   @SubscribeMessage('subscribe')
@@ -73,6 +86,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection {
     @ConnectedSocket() socket: ConveyorSocket,
     @MessageBody() body: unknown,
   ): Promise<SubscribeAck> {
+    // The credentials are checked again: a revoked key or a deleted user's socket subscribes to nothing.
+    if (!(await this.queries.execute(new AuthenticateTokenQuery(socket.data.token)).catch(() => undefined))) {
+      this.end(socket, 'Credentials revoked');
+      return { success: false, message: 'Credentials revoked' };
+    }
     const jobId = (body as { jobId?: unknown } | null)?.jobId;
     if (typeof jobId !== 'string' || !isUUID(jobId) || !(await this.owns(socket.data.user, jobId))) {
       socket.emit('error', { message: NOT_FOUND, ...(typeof jobId === 'string' ? { jobId } : {}) });
@@ -107,5 +125,18 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection {
     } catch {
       return false;
     }
+  }
+}
+
+/** The `exp` (seconds) of a JWT, or undefined for an API key or an unreadable token. */
+function tokenExpiry(token: string): number | undefined {
+  if (token.startsWith('ck_')) return undefined;
+  try {
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      exp?: unknown;
+    };
+    return typeof exp === 'number' ? exp : undefined;
+  } catch {
+    return undefined;
   }
 }

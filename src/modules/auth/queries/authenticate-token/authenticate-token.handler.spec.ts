@@ -3,6 +3,7 @@ import type { QueryBus } from '@nestjs/cqrs';
 import { JwtService } from '@nestjs/jwt';
 import { fake } from '@app/testing/fake';
 import type { Env } from '../../../../config/env';
+import type { LiveUsers } from '../../live-users';
 import { AuthenticateApiKeyQuery } from '../authenticate-api-key/authenticate-api-key.query';
 import { AuthenticateTokenHandler } from './authenticate-token.handler';
 import { AuthenticateTokenQuery } from './authenticate-token.query';
@@ -11,11 +12,13 @@ describe(AuthenticateTokenHandler.name, () => {
   const secret = 'access-secret-0123456789';
   const jwt = new JwtService();
   const queries = { execute: jest.fn() };
+  const liveUsers = { exists: jest.fn((id: string) => Promise.resolve(id === 'u1')) };
   const config = { get: (name: keyof Env) => (name === 'JWT_ACCESS_SECRET' ? secret : undefined) };
   const sut = new AuthenticateTokenHandler(
     jwt,
     fake<ConfigService<Env, true>>(config),
     fake<QueryBus>(queries),
+    fake<LiveUsers>(liveUsers),
   );
   const claims = { sub: 'u1', email: 'ada@example.com', role: 'user' };
 
@@ -53,5 +56,10 @@ describe(AuthenticateTokenHandler.name, () => {
     queries.execute.mockResolvedValueOnce(user);
     await expect(sut.execute(new AuthenticateTokenQuery('ck_abc'))).resolves.toBe(user);
     expect(queries.execute).toHaveBeenCalledWith(new AuthenticateApiKeyQuery('ck_abc'));
+  });
+
+  it('refuses the access token of a user who no longer exists', async () => {
+    const token = await jwt.signAsync({ ...claims, sub: 'gone', typ: 'access' }, { secret, expiresIn: 60 });
+    await expect(sut.execute(new AuthenticateTokenQuery(token))).resolves.toBeUndefined();
   });
 });

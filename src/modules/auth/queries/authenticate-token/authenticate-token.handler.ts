@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { IQueryHandler, QueryBus, QueryHandler } from '@nestjs/cqrs';
 import { JwtService } from '@nestjs/jwt';
 import type { Env } from '../../../../config/env';
+import { LiveUsers } from '../../live-users';
 import { accessTokenKey } from '../../secrets';
 import type { AccessClaims } from '../../token-issuer';
 import { AuthenticateApiKeyQuery } from '../authenticate-api-key/authenticate-api-key.query';
@@ -17,6 +18,7 @@ export class AuthenticateTokenHandler implements IQueryHandler<AuthenticateToken
     private readonly jwt: JwtService,
     config: ConfigService<Env, true>,
     private readonly queries: QueryBus,
+    private readonly liveUsers: LiveUsers,
   ) {
     this.key = accessTokenKey(config.get('JWT_ACCESS_SECRET', { infer: true }));
   }
@@ -28,7 +30,8 @@ export class AuthenticateTokenHandler implements IQueryHandler<AuthenticateToken
         secret: this.key as unknown as Buffer,
         algorithms: ['HS256'],
       });
-      return claims.typ === 'access' ? { id: claims.sub, email: claims.email, role: claims.role } : undefined;
+      if (claims.typ !== 'access' || !(await this.liveUsers.exists(claims.sub))) return undefined;
+      return { id: claims.sub, email: claims.email, role: claims.role };
     } catch {
       return undefined;
     }
