@@ -93,6 +93,8 @@ describe('Job submission limits (e2e)', () => {
     'http://localhost/hook',
     'http://10.1.2.3/hook',
     'http://[::1]/hook',
+    'http://[::127.0.0.1]/hook',
+    'http://[::ffff:0:127.0.0.1]/hook',
     'http://169.254.169.254/latest',
   ])('refuses the private webhook target %s', async (webhookUrl) => {
     const user = await makeUser(t);
