@@ -53,6 +53,28 @@ describe('Job submission limits (e2e)', () => {
     await t.http().post('/api/jobs').set('X-API-Key', other.apiKey).send(job).expect(201);
   });
 
+  it('counts a retry as a submission: past the limit it answers 429 and the job does not run again', async () => {
+    const user = await makeUser(t);
+    const created = await t
+      .http()
+      .post('/api/jobs')
+      .set('X-API-Key', user.apiKey)
+      .send({ ...job, delayMs: 60000 })
+      .expect(201);
+    const id = created.body.data.id as string;
+    await t.http().delete(`/api/jobs/${id}`).set('X-API-Key', user.apiKey).expect(200);
+    const retried = await t.http().post(`/api/jobs/${id}/retry`).set('X-API-Key', user.apiKey);
+    expect(retried.headers['x-ratelimit-remaining']).toBe('3');
+    for (let i = 0; i < 3; i++)
+      await t.http().post('/api/jobs').set('X-API-Key', user.apiKey).send(job).expect(201);
+    await t.http().delete(`/api/jobs/${id}`).set('X-API-Key', user.apiKey);
+    const limited = await t.http().post(`/api/jobs/${id}/retry`).set('X-API-Key', user.apiKey).expect(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    const after = await t.http().get(`/api/jobs/${id}`).set('X-API-Key', user.apiKey).expect(200);
+    expect(after.body.data.status).toBe('CANCELLED');
+  });
+
   it('refuses a batch that would pass the limit, whole', async () => {
     const user = await makeUser(t);
     const res = await t
@@ -71,6 +93,8 @@ describe('Job submission limits (e2e)', () => {
     'http://localhost/hook',
     'http://10.1.2.3/hook',
     'http://[::1]/hook',
+    'http://[::127.0.0.1]/hook',
+    'http://[::ffff:0:127.0.0.1]/hook',
     'http://169.254.169.254/latest',
   ])('refuses the private webhook target %s', async (webhookUrl) => {
     const user = await makeUser(t);

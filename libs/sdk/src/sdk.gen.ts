@@ -492,7 +492,7 @@ export const jobsLogs = <ThrowOnError extends boolean = false>(
 /**
  * Run a FAILED or CANCELLED job again
  *
- * Attempts, result and error are reset.
+ * Attempts, result and error are reset. Counts as one submission against the per-user submission limit.
  */
 export const jobsRetry = <ThrowOnError extends boolean = false>(
   options: Options<JobsRetryData, ThrowOnError>,

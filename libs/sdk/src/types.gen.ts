@@ -1543,6 +1543,10 @@ export type JobsRetryErrors = {
    */
   404: ErrorResponseDto;
   /**
+   * Rate limited (`Retry-After` header)
+   */
+  429: RateLimitedResponseDto;
+  /**
    * A backing service (PostgreSQL or Redis) is unavailable
    */
   503: ErrorResponseDto;
@@ -1552,6 +1556,8 @@ export type JobsRetryError = JobsRetryErrors[keyof JobsRetryErrors];
 
 export type JobsRetryResponses = {
   /**
+   * Re-queued
+   *
    * Re-queued
    */
   201: {

@@ -178,13 +178,16 @@ export class JobsController {
   }
 
   @Post(':id/retry')
+  @UseGuards(SubmissionRateLimitGuard)
   @ResponseMessage('Job re-queued')
   @ApiOperation({
     summary: 'Run a FAILED or CANCELLED job again',
-    description: 'Attempts, result and error are reset.',
+    description:
+      'Attempts, result and error are reset. Counts as one submission against the per-user submission limit.',
   })
+  @ApiResponse({ status: 201, description: 'Re-queued', headers: RATE_LIMIT_HEADERS })
   @ApiEnvelope(JobResponseDto, { status: HttpStatus.CREATED, description: 'Re-queued' })
-  @ApiErrors(400, 401, 404, 503)
+  @ApiErrors(400, 401, 404, 429, 503)
   retry(@CurrentUser() user: AuthUser, @JobId() id: string) {
     return this.commands.execute(new RetryJobCommand(user.id, id));
   }

@@ -109,6 +109,7 @@ describe('outboundRequest', () => {
     ['169.254.x (cloud metadata)', () => 'http://169.254.169.254/latest/meta-data/', '169.254.169.254'],
     ['192.168.x', () => 'https://192.168.0.1/', '192.168.0.1'],
     ['IPv4-mapped 10.0.0.1', () => 'http://[::ffff:10.0.0.1]/', '::ffff:a00:1'],
+    ['IPv4-compatible [::127.0.0.1]', () => 'http://[::127.0.0.1]/', '::7f00:1'],
     ['decimal 2130706433 (= 127.0.0.1)', () => 'http://2130706433/', '127.0.0.1'],
   ])('refuses %s without allowPrivate, naming the address', async (_name, url, address) => {
     const before = seen.length;
@@ -151,6 +152,12 @@ describe('isPrivateAddress', () => {
     'ff02::1',
     '::ffff:127.0.0.1',
     '::ffff:192.168.0.1',
+    '::127.0.0.1', // IPv4-compatible
+    '::7f00:1',
+    '::10.0.0.1',
+    '::8.8.8.8', // deprecated form: never a legitimate target
+    '::ffff:0:127.0.0.1', // IPv4-translated
+    '0:0:0:0:0:ffff:7f00:1',
     '2002:c0a8:101::1', // 6to4 of 192.168.1.1
     '64:ff9b::a00:1', // NAT64 of 10.0.0.1
     '::127.0.0.1', // IPv4-compatible (::/96): URLs print it as [::7f00:1]

@@ -52,16 +52,23 @@ const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
  * True for every address that is not plain public unicast: private, loopback, link-local, unique-local,
  * CGNAT, multicast, broadcast, unspecified, reserved and documentation ranges, and IPv6 transition ranges
  * (6to4, Teredo, NAT64) that can carry any IPv4 address. IPv4-mapped IPv6
- * (`::ffff:10.0.0.1`) is judged as the IPv4 address it carries. Anything unparseable counts as private.
+ * (`::ffff:10.0.0.1`) is judged as the IPv4 address it carries; IPv4-compatible (`::127.0.0.1`) and
+ * IPv4-translated (`::ffff:0:127.0.0.1`) forms are always refused. Anything unparseable counts as private.
  */
 export function isPrivateAddress(ip: string): boolean {
   if (!ipaddr.isValid(ip)) return true;
-  // IPv4-compatible addresses (::/96, deprecated; `[::127.0.0.1]` reads back as ::7f00:1) embed an IPv4
-  // address that some stacks still route: none of them is a public target.
-  const parsed = ipaddr.parse(ip);
-  if (parsed.kind() === 'ipv6' && parsed.match(ipaddr.IPv6.parse('::'), 96)) return true;
+  // ipaddr.js reads `::8.8.8.8` as `::ffff:8.8.8.8`; the WHATWG URL form (`::808:808`) is what sockets see.
+  const parsed =
+    isIP(ip) === 6 ? ipaddr.IPv6.parse(new URL(`http://[${ip}]/`).hostname.slice(1, -1)) : ipaddr.parse(ip);
+  // IPv4-compatible (::a.b.c.d, deprecated) and IPv4-translated (::ffff:0:a.b.c.d) forms carry an IPv4
+  // address that ipaddr.js may call plain unicast (::7f00:1); neither is a legitimate public target.
+  if (parsed.kind() === 'ipv6' && (parsed.match(IPV4_COMPATIBLE) || parsed.match(IPV4_TRANSLATED)))
+    return true;
   return ipaddr.process(ip).range() !== 'unicast';
 }
+
+const IPV4_COMPATIBLE = ipaddr.IPv6.parseCIDR('::/96');
+const IPV4_TRANSLATED = ipaddr.IPv6.parseCIDR('::ffff:0:0:0/96');
 
 /** Parses an absolute http(s) URL without credentials, or throws saying why not. */
 export function assertHttpUrl(url: string | URL): URL {
