@@ -7,6 +7,9 @@ import type { Env } from '../../../config/env';
 import { PermanentJobError } from '../job-types/permanent-job-error';
 import type { ThreadTaskName, ThreadTask, ThreadTaskResult } from './job-thread-tasks';
 
+/** A thread's Buffer arrives as a plain Uint8Array (structured clone); same bytes, no copy. */
+export const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /** How long an idle thread is kept before it is ended (a new one starts with the next task). */
 const IDLE_TIMEOUT_MS = 60_000;
 

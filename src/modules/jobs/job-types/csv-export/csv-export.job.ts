@@ -1,4 +1,4 @@
-import { JobThreadPool } from '../../job-threads/job-thread-pool';
+import { asBuffer, JobThreadPool } from '../../job-threads/job-thread-pool';
 import { JobType, type JobContext, type JobRunner } from '../job-type';
 import { CsvExportPayload } from './csv-export.payload';
 
@@ -28,6 +28,3 @@ export class CsvExportJob implements JobRunner<CsvExportPayload, CsvExportResult
     return { artifactUrl: saved.url, rows: csv.rows, bytes: saved.bytes };
   }
 }
-
-/** A thread's Buffer arrives as a plain Uint8Array (structured clone); same bytes, no copy. */
-export const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -1,5 +1,4 @@
-import { JobThreadPool } from '../../job-threads/job-thread-pool';
-import { asBuffer } from '../csv-export/csv-export.job';
+import { asBuffer, JobThreadPool } from '../../job-threads/job-thread-pool';
 import { JobType, type JobContext, type JobRunner } from '../job-type';
 import { GenerateReportPayload } from './generate-report.payload';
 import { MAX_REPORT_COLUMNS } from './generate-report.task';

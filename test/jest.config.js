@@ -1,5 +1,5 @@
-// At the top of the repository because jest looks for its configuration there (package.json could hold
-// it, but could not share one base between the three projects). The npm scripts pick projects by name.
+// In test/ rather than at the top of the repository: the npm scripts name it (`jest -c test/jest.config.js`),
+// and package.json could hold it but not share one base between the three projects.
 
 /** ESM-only packages that jest's CommonJS runtime must transform (extend when another appears). */
 const ESM_PACKAGES = [
@@ -31,7 +31,7 @@ const base = {
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
   moduleNameMapper: { '^@app/(common|contracts|testing|sdk)/(.*)$': '<rootDir>/libs/$1/src/$2' },
   testEnvironment: 'node',
-  rootDir: '.',
+  rootDir: require('node:path').join(__dirname, '..'),
 };
 
 /** The e2e and chaos suites: their own database, migrated once, and the test environment. */
