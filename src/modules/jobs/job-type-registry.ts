@@ -4,7 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { FieldErrors } from '@app/common/errors/app-error';
 import { fieldErrors } from '@app/common/http/validation';
-import { JOB_TYPE, JobRunner, JobTypeMetadata } from './job-types/job-type';
+import { JOB_TYPE, JobRunner, JobTypeMetadata, outboundUrlFields } from './job-types/job-type';
 
 interface RegisteredJobType {
   instance: JobRunner;
@@ -56,6 +56,12 @@ export class JobTypeRegistry implements OnModuleInit {
       forbidUnknownValues: true,
     });
     return errors.length > 0 ? fieldErrors(errors, path) : undefined;
+  }
+
+  /** The payload fields of a type that name URLs the job will call (see @OutboundUrl). */
+  outboundUrlFields(type: string): string[] {
+    const registered = this.registered.get(type);
+    return registered ? outboundUrlFields(registered.payload) : [];
   }
 
   /** The payload as its job type's class (nested objects transformed), for a run. */

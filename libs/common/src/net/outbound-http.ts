@@ -46,6 +46,21 @@ export class OutboundTimeoutError extends Error {
   }
 }
 
+/**
+ * True when the URL's host itself names a place outbound requests may not go (`localhost`, `*.localhost`, or a
+ * private address literal), so a submission can be refused before any DNS lookup. Names that resolve to a
+ * private address are refused when connecting (see `outboundRequest`).
+ */
+export function namesPrivateHost(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  } catch {
+    return false; // not a URL: the field's own validation says so
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && isPrivateAddress(host));
+}
+
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /**

@@ -34,6 +34,22 @@ export interface JobTypeMetadata {
   payload: Type<object>;
 }
 
+const OUTBOUND_URLS = 'conveyor:outbound-urls';
+
+/**
+ * Marks a payload field as a URL the job will call: with private targets not allowed, a literal private host
+ * there is refused at submission with a 400 naming the field (as `webhookUrl` is), not only when the job runs.
+ */
+export const OutboundUrl = (): PropertyDecorator => (target, key) =>
+  Reflect.defineMetadata(
+    OUTBOUND_URLS,
+    [...outboundUrlFields(target.constructor), String(key)],
+    target.constructor,
+  );
+
+export const outboundUrlFields = (payload: object): string[] =>
+  (Reflect.getMetadata(OUTBOUND_URLS, payload) as string[] | undefined) ?? [];
+
 /** Marks a provider as the implementation of one job type; the registry discovers it at start. */
 export const JobType = (type: string, payload: Type<object>) =>
   applyDecorators(Injectable(), SetMetadata(JOB_TYPE, { type, payload } satisfies JobTypeMetadata));

@@ -5,7 +5,7 @@ import type { JobTypeRegistry } from '../job-type-registry';
 import { JobDrafts } from './job-drafts';
 
 describe(JobDrafts.name, () => {
-  const registry = { validate: jest.fn() };
+  const registry = { validate: jest.fn(), outboundUrlFields: jest.fn() };
   const drafts = (env: Parameters<typeof testConfig>[0] = {}) =>
     new JobDrafts(fake<JobTypeRegistry>(registry), testConfig(env));
   const sut = drafts({ ALLOW_PRIVATE_NETWORK_TARGETS: 'false', MAX_RETRIES: '5', JOB_TIMEOUT_MS: '45000' });
@@ -15,9 +15,13 @@ describe(JobDrafts.name, () => {
     ...extra,
   });
   const one = (d: SubmitJobDto, s = sut) => s.fromDtos('u1', [{ dto: d, prefix: '' }]);
+  const s2 = (d: SubmitJobDto, s = sut) => s.fromDtos('u1', [{ dto: d, prefix: 'jobs.1.' }]);
   const webhookError = ['webhookUrl must not point to a private, loopback or link-local address'];
 
-  beforeEach(() => registry.validate.mockReset().mockResolvedValue(undefined));
+  beforeEach(() => {
+    registry.validate.mockReset().mockResolvedValue(undefined);
+    registry.outboundUrlFields.mockReset().mockReturnValue([]);
+  });
 
   it('fills in the defaults', async () => {
     expect(await one(dto())).toEqual([
@@ -103,6 +107,29 @@ describe(JobDrafts.name, () => {
       expect((await one(dto({ webhookUrl })))[0].webhookUrl).toBe(webhookUrl);
     },
   );
+
+  it.each(['http://[::127.0.0.1]:8080/', 'http://localhost/x', 'http://10.0.0.7/'])(
+    "refuses a private host in a type's outbound URL field (%s), naming the field",
+    async (url) => {
+      registry.outboundUrlFields.mockReturnValue(['url']);
+      await expect(s2(dto({ type: 'http-request', payload: { url } }))).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: {
+          'jobs.1.payload.url': ['payload.url must not point to a private, loopback or link-local address'],
+        },
+      });
+      expect(registry.outboundUrlFields).toHaveBeenCalledWith('http-request');
+    },
+  );
+
+  it('leaves public outbound URLs, and private ones when they are allowed', async () => {
+    registry.outboundUrlFields.mockReturnValue(['url']);
+    expect(await s2(dto({ type: 'http-request', payload: { url: 'https://8.8.8.8/' } }))).toHaveLength(1);
+    const open = drafts({ ALLOW_PRIVATE_NETWORK_TARGETS: 'true' });
+    expect(await s2(dto({ type: 'http-request', payload: { url: 'http://127.0.0.1/' } }), open)).toHaveLength(
+      1,
+    );
+  });
 
   it('collects every error of a batch into one VALIDATION_FAILED', async () => {
     registry.validate.mockImplementation((_type: string, _payload: object, path: string) =>

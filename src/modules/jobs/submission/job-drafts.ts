@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { isIP } from 'node:net';
 import { FieldErrors } from '@app/common/errors/app-error';
 import { validationError } from '@app/common/http/validation';
-import { isPrivateAddress } from '@app/common/net/outbound-http';
+import { namesPrivateHost } from '@app/common/net/outbound-http';
 import { Env } from '../../../config/env';
 import type { SubmitJobDto } from '../dto/submit-job.dto';
 import type { JobEntity } from '../entities/job.entity';
@@ -25,7 +24,7 @@ export type JobDraft = Pick<
 
 /**
  * Turns validated submission DTOs into rows to insert, checking what the DTO cannot: the payload against
- * its type's handler, one schedule field at most, and a webhook URL that does not name a private host.
+ * its type's handler, one schedule field at most, and URLs (`webhookUrl`, a type's @OutboundUrl fields) that do not name a private host.
  */
 @Injectable()
 export class JobDrafts {
@@ -60,12 +59,20 @@ export class JobDrafts {
     if (dto.delayMs !== undefined && dto.runAt !== undefined) {
       errors[`${prefix}runAt`] = ['runAt and delayMs cannot be used together'];
     }
-    if (dto.webhookUrl && !this.config.get('ALLOW_PRIVATE_NETWORK_TARGETS', { infer: true })) {
-      const host = new URL(dto.webhookUrl).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
-      if (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && isPrivateAddress(host))) {
-        errors[`${prefix}webhookUrl`] = [
-          'webhookUrl must not point to a private, loopback or link-local address',
-        ];
+    if (!this.config.get('ALLOW_PRIVATE_NETWORK_TARGETS', { infer: true })) {
+      const payload = (dto.payload ?? {}) as Record<string, unknown>;
+      const targets: [string, unknown][] = [
+        ['webhookUrl', dto.webhookUrl],
+        ...this.registry
+          .outboundUrlFields(dto.type)
+          .map((field): [string, unknown] => [`payload.${field}`, payload[field]]),
+      ];
+      for (const [field, url] of targets) {
+        if (typeof url === 'string' && namesPrivateHost(url) && !errors[`${prefix}${field}`]) {
+          errors[`${prefix}${field}`] = [
+            `${field} must not point to a private, loopback or link-local address`,
+          ];
+        }
       }
     }
     return errors;

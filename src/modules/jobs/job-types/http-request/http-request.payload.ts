@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { OutboundUrl } from '../job-type';
 import { IsIn, IsObject, IsOptional, IsString, IsUrl, MaxLength, ValidateBy } from 'class-validator';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -33,6 +34,7 @@ export class HttpRequestPayload {
   })
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false, disallow_auth: true })
   @MaxLength(2048)
+  @OutboundUrl()
   url: string;
 
   @ApiPropertyOptional({ enum: HTTP_METHODS, default: 'GET', example: 'POST' })

@@ -1,4 +1,5 @@
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
+import { OutboundUrl } from '../job-type';
 import {
   IsBase64,
   IsIn,
@@ -80,6 +81,7 @@ export class ResizeImagePayload {
   )
   @MaxLength(2048)
   @NotWith('imageBase64')
+  @OutboundUrl()
   imageUrl?: string;
 
   @ApiProperty({

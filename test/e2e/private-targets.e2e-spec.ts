@@ -7,11 +7,11 @@ import { pollUntil } from '@app/testing/eventually';
 
 /**
  * With ALLOW_PRIVATE_NETWORK_TARGETS=false (its own file: the environment is read once per module registry),
- * a private webhook target is refused at submission by its form, and at delivery by the address it resolves
- * to: the job's webhook_url is pointed at a loopback receiver in PostgreSQL while the job runs, bypassing the
+ * a private target — `webhookUrl`, `http-request`'s `url`, `resize-image`'s `imageUrl` — is refused at
+ * submission by its form, and when called by the address it resolves to. For webhooks: the job's webhook_url is pointed at a loopback receiver in PostgreSQL while the job runs, bypassing the
  * submission check, and the delivery is refused once, never retried, and never reaches the receiver.
  */
-describe('Webhooks to private targets (e2e)', () => {
+describe('Private targets (e2e)', () => {
   const receiver = new WebhookReceiver();
   let t: TestApp;
   let db: DataSource;
@@ -98,5 +98,45 @@ describe('Webhooks to private targets (e2e)', () => {
     ]);
     expect(receiver.on(path)).toHaveLength(0);
     expect(receiver.received).toHaveLength(0);
+  });
+
+  it.each([
+    ['http-request', 'url', (url: string) => ({ url })],
+    ['resize-image', 'imageUrl', (imageUrl: string) => ({ imageUrl, width: 10, height: 10 })],
+  ] as const)('answers 400 on %s payload.%s for a literal private host', async (type, field, payload) => {
+    for (const url of ['http://[::127.0.0.1]:PORT/x', 'http://127.0.0.1:PORT/x', 'http://localhost:PORT/x']) {
+      const res = await t
+        .http()
+        .post('/api/jobs')
+        .set('X-API-Key', user.apiKey)
+        .send({ type, payload: payload(url.replace('PORT', port)) })
+        .expect(400);
+      expect(res.body.errors).toEqual({
+        [`payload.${field}`]: [
+          `payload.${field} must not point to a private, loopback or link-local address`,
+        ],
+      });
+    }
+    expect(receiver.received).toHaveLength(0);
+  });
+
+  it('fails an http-request whose target turns out private when called, once, without reaching it', async () => {
+    const job = await submitJob(t, user.apiKey, {
+      type: 'http-request',
+      payload: { url: 'http://example.com/' },
+      delayMs: 1500,
+    });
+    // Past the submission check, as a name resolving to the address would be: the row is changed in place.
+    const [, updated] = await db.query<[unknown[], number]>(
+      `UPDATE jobs SET payload = $2 WHERE id = $1 AND status = 'PENDING'`,
+      [job.id, JSON.stringify({ url: `http://[::127.0.0.1]:${port}/ipv4-compatible` })],
+    );
+    expect(updated).toBe(1);
+    const done = await waitForJob(t, user.apiKey, job.id, (j) => j.status === 'FAILED');
+    expect(done).toMatchObject({
+      attempts: 1,
+      error: 'Refused to connect to ::7f00:1: private, loopback or link-local addresses are not allowed',
+    });
+    expect(receiver.on('/ipv4-compatible')).toHaveLength(0);
   });
 });
