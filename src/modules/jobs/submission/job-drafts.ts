@@ -60,7 +60,7 @@ export class JobDrafts {
       errors[`${prefix}runAt`] = ['runAt and delayMs cannot be used together'];
     }
     if (!this.config.get('ALLOW_PRIVATE_NETWORK_TARGETS', { infer: true })) {
-      const payload = (dto.payload ?? {}) as Record<string, unknown>;
+      const payload = dto.payload ?? {};
       const targets: [string, unknown][] = [
         ['webhookUrl', dto.webhookUrl],
         ...this.registry
