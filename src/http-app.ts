@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AllExceptionsFilter } from '@app/common/http/all-exceptions.filter';
+import { deletedOwnerError } from './modules/auth/deleted-owner';
 import { EnvelopeInterceptor } from '@app/common/http/envelope.interceptor';
 import { toErrorResponse } from '@app/common/http/error-response';
 import { AppValidationPipe } from '@app/common/http/validation';
@@ -104,7 +105,7 @@ export function configureHttpApp(app: NestExpressApplication): NestExpressApplic
   );
 
   app.useGlobalPipes(new AppValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(deletedOwnerError));
   app.useGlobalInterceptors(new EnvelopeInterceptor(app.get(Reflector)));
   app.useWebSocketAdapter(
     new RedisIoAdapter(
