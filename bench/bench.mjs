@@ -24,8 +24,9 @@ const THREAD_JOBS = 500 * SCALE;
 // and write their .cpuprofile files to bench/results/ (summarise one with bench/profile-summary.mjs).
 const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
 const PG = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
-const REDIS = `${process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'}/12`;
-const DATABASE = 'conveyor_bench';
+// Its own database and Redis DB (flushed at start): away from the tests' (15, and 8-14 for parallel runs).
+const REDIS = `${process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'}/${process.env.BENCH_REDIS_DB ?? 7}`;
+const DATABASE = process.env.BENCH_DATABASE ?? 'conveyor_bench';
 const CONCURRENCY = 16;
 const BATCH_JOBS = 20_000 * SCALE;
 const SINGLE_JOBS = 5_000 * SCALE;
