@@ -109,7 +109,7 @@ export abstract class QuotaInterceptor implements NestInterceptor {
   protected abstract readonly quota: Quota;
 
   /** Units taken up front; 0 when the handler takes them itself (CurrentCharge) once it knows how many. */
-  protected abstract cost(request: Request): number;
+  protected abstract cost(request: Request & { user: { id: string } }): number | Promise<number>;
 
   protected madeNothing(_response: Response): boolean {
     return false;
@@ -120,7 +120,7 @@ export abstract class QuotaInterceptor implements NestInterceptor {
     const response = context.switchToHttp().getResponse<Response>();
     const charge = this.quota.charge(request.user.id, response);
     Object.assign(request, { [CHARGE]: charge });
-    await charge.take(this.cost(request));
+    await charge.take(await this.cost(request));
     return next.handle().pipe(
       concatMap(async (value: unknown) => {
         if (this.madeNothing(response)) await charge.refund();

@@ -58,6 +58,11 @@ export class Idempotency {
     }
   }
 
+  /** Whether a job holds the key (a request with it is a replay or a 422), so it costs no submission. */
+  async held(userId: string, key: string): Promise<boolean> {
+    return (await this.find(userId, key)) !== undefined;
+  }
+
   /** The job holding the key, if within 24 h; an older holder gives the key up. */
   private async find(userId: string, key: string): Promise<JobEntity | undefined> {
     const job = await this.jobs.findOneBy({ userId, idempotencyKey: key });
