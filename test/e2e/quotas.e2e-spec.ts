@@ -109,7 +109,13 @@ describe('Quotas (e2e)', () => {
       owner = await makeUser(t);
       const jobs = [];
       for (let i = 0; i < 3; i++)
-        jobs.push(await submitJob(t, owner.apiKey, { ...sleep, payload: { delayMs: 1, forceFail: true }, maxRetries: 0 }));
+        jobs.push(
+          await submitJob(t, owner.apiKey, {
+            ...sleep,
+            payload: { delayMs: 1, forceFail: true },
+            maxRetries: 0,
+          }),
+        );
       failed = [];
       for (const job of jobs) failed.push((await waitForJob(t, owner.apiKey, job.id)).id);
     });
@@ -143,7 +149,9 @@ describe('Quotas (e2e)', () => {
       expect(remaining(invalid)).toBe('0');
       await replay({ userId: owner.id, dryRun: true }).expect(200);
       const refused = await replay({ userId: owner.id, limit: 1 }).expect(429);
-      expect(refused.body.message).toMatch(/^Too many requests\. You can replay a maximum of 2 jobs per minute\./);
+      expect(refused.body.message).toMatch(
+        /^Too many requests\. You can replay a maximum of 2 jobs per minute\./,
+      );
       const third = await t.http().get(`/api/jobs/${failed[2]}`).set('X-API-Key', owner.apiKey).expect(200);
       expect(third.body.data.attempts).toBe(1);
       expect(third.body.data.status).toBe('FAILED');
@@ -193,10 +201,12 @@ describe('Quotas (e2e)', () => {
       );
       expect(rows).toHaveLength(3);
       expect(receiver.on(path)).toHaveLength(3);
-      expect(receiver.on(path).slice(1).map((hook) => hook.headers['webhook-id'])).toEqual([
-        deliveryId,
-        deliveryId,
-      ]);
+      expect(
+        receiver
+          .on(path)
+          .slice(1)
+          .map((hook) => hook.headers['webhook-id']),
+      ).toEqual([deliveryId, deliveryId]);
 
       // The 409s and a 404 gave their count back: two of the three are left.
       const missing = await redeliver(randomUUID()).expect(404);

@@ -60,18 +60,14 @@ export class AdminController {
       'Re-queues the FAILED (or CANCELLED) jobs matching the filter, oldest first, at most `limit` per call, ' +
       "with attempts, result and error reset, as the owner's retry does. Each job's log names the admin. " +
       '`dryRun: true` only counts the matches. `matched` counts every match, so `matched > replayed` means ' +
-      'there are more to replay. Counts the jobs replayed against the admin\'s ' +
+      "there are more to replay. Counts the jobs replayed against the admin's " +
       '`RATE_LIMIT_REPLAYS_PER_MINUTE`; a replay bigger than what is left answers 429 with nothing replayed. ' +
       'A dry run costs nothing.',
   })
   @ApiQuota('RATE_LIMIT_REPLAYS_PER_MINUTE', 'Jobs to replay', [HttpStatus.OK])
   @ApiEnvelope(ReplayJobsResponseDto)
   @ApiErrors(400, 401, 403, 503)
-  replay(
-    @CurrentUser() admin: AuthUser,
-    @Body() dto: ReplayJobsDto,
-    @CurrentCharge() charge: QuotaCharge,
-  ) {
+  replay(@CurrentUser() admin: AuthUser, @Body() dto: ReplayJobsDto, @CurrentCharge() charge: QuotaCharge) {
     const { dryRun, limit, ...filter } = dto;
     return this.commands.execute(new ReplayJobsCommand(admin, filter, dryRun, limit, charge));
   }

@@ -1,10 +1,4 @@
-import {
-  CallHandler,
-  createParamDecorator,
-  ExecutionContext,
-  Logger,
-  NestInterceptor,
-} from '@nestjs/common';
+import { CallHandler, createParamDecorator, ExecutionContext, Logger, NestInterceptor } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { catchError, concatMap, Observable } from 'rxjs';
 import { AppError } from '../errors/app-error';

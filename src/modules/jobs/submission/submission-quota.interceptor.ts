@@ -42,7 +42,8 @@ export class SubmissionQuota extends QuotaInterceptor {
       return Array.isArray(body?.jobs) ? Math.min(Math.max(body.jobs.length, 1), MAX_BATCH) : 1;
     if (route.endsWith('/retry')) return 1;
     // A key a job already holds answers its replay (or 422): free, so it is answered even at the limit.
-    const key = typeof body?.idempotencyKey === 'string' ? body.idempotencyKey : request.get('idempotency-key');
+    const key =
+      typeof body?.idempotencyKey === 'string' ? body.idempotencyKey : request.get('idempotency-key');
     return key && (await this.idempotency.held(request.user.id, key)) ? 0 : 1;
   }
 

@@ -56,13 +56,17 @@ describe(ReplayJobsHandler.name, () => {
   it('takes the jobs found from the quota before replaying any of them', async () => {
     await sut.execute(new ReplayJobsCommand(admin, filter, false, 1000, charge));
     expect(charge.take).toHaveBeenCalledWith(3);
-    expect(charge.take.mock.invocationCallOrder[0]).toBeLessThan(commands.execute.mock.invocationCallOrder[0]);
+    expect(charge.take.mock.invocationCallOrder[0]).toBeLessThan(
+      commands.execute.mock.invocationCallOrder[0],
+    );
     expect(left).toBe(7);
   });
 
   it('replays nothing when the jobs found do not fit in what is left (429)', async () => {
     left = 2;
-    await expect(sut.execute(new ReplayJobsCommand(admin, filter, false, 1000, charge))).rejects.toMatchObject({
+    await expect(
+      sut.execute(new ReplayJobsCommand(admin, filter, false, 1000, charge)),
+    ).rejects.toMatchObject({
       code: 'RATE_LIMITED',
     });
     expect(commands.execute).not.toHaveBeenCalled();

@@ -128,7 +128,8 @@ describe(EnqueueDeliveryHandler.name, () => {
     await expect(sut.execute(new EnqueueDeliveryCommand(job(), true))).rejects.toMatchObject({
       code: 'REDELIVERY_PENDING',
       status: 409,
-      message: 'A redelivery of this job (delivery pending-delivery) is still pending. Wait for it to finish.',
+      message:
+        'A redelivery of this job (delivery pending-delivery) is still pending. Wait for it to finish.',
     });
   });
 
