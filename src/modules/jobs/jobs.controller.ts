@@ -84,7 +84,8 @@ export class JobsController {
       '(body `idempotencyKey` or header `Idempotency-Key`), a repeat with the same body answers 200 with the ' +
       'original job and `Idempotent-Replayed: true`; another body answers 422; a repeat while the first is ' +
       'still being handled answers 409. Counts one against the per-user submission limit, given back when ' +
-      'the answer is an error or an idempotent replay.',
+      'the answer is an error or an idempotent replay; a key that a job already holds costs nothing, so its ' +
+      'replay is answered even at the limit.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
