@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'express';
+import type { CallHandler, ExecutionContext } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import Redis from 'ioredis';
+import { firstValueFrom, of, throwError } from 'rxjs';
+import { AppError } from '../errors/app-error';
 import { fake } from '@app/testing/fake';
 import { FixedWindowLimiter } from './fixed-window-limiter';
-import { Quota } from './quota';
+import { Quota, QuotaInterceptor } from './quota';
 
 /** QuotaCharge on a real limiter (real Redis, DB TEST_REDIS_DB): what it takes, gives back, and shows. */
 describe('QuotaCharge', () => {
@@ -63,5 +66,62 @@ describe('QuotaCharge', () => {
     await quota.charge(subject, response()).take(1);
     await charge.refund(5);
     expect((await quota.limiter.consume(subject, 0)).used).toBe(2);
+  });
+
+  describe('QuotaInterceptor', () => {
+    class TwoUnits extends QuotaInterceptor {
+      protected readonly quota = quota;
+      protected cost() {
+        return 2;
+      }
+      protected madeNothing(res: Response) {
+        return res.getHeader('Idempotent-Replayed') === 'true';
+      }
+    }
+    const sut = new TwoUnits();
+    const run = async (outcome: CallHandler, replayed = false) => {
+      const res = fake<Response>({
+        headersSent: false,
+        setHeader: (name: string, value: unknown) => (headers[name] = value),
+        getHeader: (name: string) => (name === 'Idempotent-Replayed' && replayed ? 'true' : undefined),
+      });
+      const req = fake<Request>({ user: { id: subject } });
+      const context = fake<ExecutionContext>({
+        switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
+      });
+      return firstValueFrom(await sut.intercept(context, outcome));
+    };
+    const used = async () => (await quota.limiter.consume(subject, 0)).used;
+
+    it('keeps the units of a request that made something', async () => {
+      expect(await run({ handle: () => of('created') })).toBe('created');
+      expect(await used()).toBe(2);
+      expect(headers['X-RateLimit-Remaining']).toBe(1);
+    });
+
+    it.each([
+      ['a 400', new AppError('VALIDATION_FAILED', 'Validation failed: type')],
+      ['a 404', new AppError('JOB_NOT_FOUND', 'Job not found')],
+      ['a 503', new AppError('SERVICE_UNAVAILABLE', 'The job queue is unavailable.')],
+      ['an unexpected error', new Error('boom')],
+    ])('gives the units of %s back, the headers showing it', async (_name, error) => {
+      await expect(run({ handle: () => throwError(() => error) })).rejects.toBe(error);
+      expect(await used()).toBe(0);
+      expect(headers['X-RateLimit-Remaining']).toBe(3);
+    });
+
+    it('gives back what a request that made nothing (a replay) took', async () => {
+      expect(await run({ handle: () => of('the original') }, true)).toBe('the original');
+      expect(await used()).toBe(0);
+      expect(headers['X-RateLimit-Remaining']).toBe(3);
+    });
+
+    it('refuses over the limit before the handler runs', async () => {
+      await quota.limiter.consume(subject, 2);
+      const handle = jest.fn(() => of('created'));
+      await expect(run({ handle })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      expect(handle).not.toHaveBeenCalled();
+      expect(await used()).toBe(2);
+    });
   });
 });
