@@ -1,15 +1,14 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ResponseMessage } from '@app/common/http/response-message.decorator';
-import { ApiQuota } from '@app/common/rate-limit/api-quota.decorator';
 import { CurrentCharge, QuotaCharge } from '@app/common/rate-limit/quota';
 import { ApiEnvelope, ApiErrors, ApiPaginated } from '@app/common/swagger/api-envelope.decorator';
 import { AuthUser, CurrentUser } from '../auth/auth-user';
 import { Roles } from '../auth/roles.decorator';
 import { JobResponseDto } from '../jobs/dto/job.response.dto';
 import { ReplayJobsCommand } from './commands/replay-jobs/replay-jobs.command';
-import { ReplayQuota } from './commands/replay-jobs/replay-quota.interceptor';
+import { CountedAsReplays } from './commands/replay-jobs/replay-quota.interceptor';
 import { AdminJobsQueryDto } from './dto/admin-jobs-query.dto';
 import { AdminStatsResponseDto, ReplayJobsResponseDto } from './dto/admin.response.dto';
 import { ReplayJobsDto } from './dto/replay-jobs.dto';
@@ -51,7 +50,7 @@ export class AdminController {
   }
 
   @Post('jobs/replay')
-  @UseInterceptors(ReplayQuota)
+  @CountedAsReplays()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Replay done')
   @ApiOperation({
@@ -64,7 +63,6 @@ export class AdminController {
       '`RATE_LIMIT_REPLAYS_PER_MINUTE`; a replay bigger than what is left answers 429 with nothing replayed. ' +
       'A dry run costs nothing.',
   })
-  @ApiQuota('RATE_LIMIT_REPLAYS_PER_MINUTE', 'Jobs to replay', [HttpStatus.OK])
   @ApiEnvelope(ReplayJobsResponseDto)
   @ApiErrors(400, 401, 403, 503)
   replay(@CurrentUser() admin: AuthUser, @Body() dto: ReplayJobsDto, @CurrentCharge() charge: QuotaCharge) {

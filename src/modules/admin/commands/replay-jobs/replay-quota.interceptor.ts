@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { applyDecorators, HttpStatus, Inject, Injectable, UseInterceptors } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
+import { ApiQuota } from '@app/common/rate-limit/api-quota.decorator';
 import { FixedWindowLimiter } from '@app/common/rate-limit/fixed-window-limiter';
 import { Quota, QuotaInterceptor } from '@app/common/rate-limit/quota';
 import type { Env } from '../../../../config/env';
@@ -28,3 +29,10 @@ export class ReplayQuota extends QuotaInterceptor {
     return 0;
   }
 }
+
+/** The replay route's quota and its documentation (headers, 429). */
+export const CountedAsReplays = () =>
+  applyDecorators(
+    UseInterceptors(ReplayQuota),
+    ApiQuota('RATE_LIMIT_REPLAYS_PER_MINUTE', 'Jobs to replay', [HttpStatus.OK]),
+  );
