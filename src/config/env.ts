@@ -185,10 +185,23 @@ export class EnvDto {
   @Max(20)
   WEBHOOK_MAX_ATTEMPTS = 3;
 
+  /** Job submissions and retries per user per minute (a batch counts each job). */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   RATE_LIMIT_JOBS_PER_MINUTE = 10;
+
+  /** Jobs an admin may replay (POST /api/admin/jobs/replay) per minute: one full replay (1000) by default. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_REPLAYS_PER_MINUTE = 1000;
+
+  /** Webhook redeliveries (POST /api/jobs/:id/webhook-logs/redeliver) per user per minute. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_REDELIVERIES_PER_MINUTE = 10;
 
   /** `*`, or a comma-separated list of origins. */
   @IsString()

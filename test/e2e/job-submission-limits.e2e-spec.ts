@@ -21,21 +21,22 @@ describe('Job submission limits (e2e)', () => {
       remaining.push(res.headers['x-ratelimit-remaining']);
     }
     expect(remaining).toEqual(['4', '3', '2']);
-    // A rejected submission is counted and carries the headers too.
+    // A rejected submission carries the headers too, and gives its count back.
     const bad = await t
       .http()
       .post('/api/jobs')
       .set('X-API-Key', user.apiKey)
       .send({ type: 'sleep' })
       .expect(400);
-    expect(bad.headers['x-ratelimit-remaining']).toBe('1');
-    // One left: a batch of one job fits (a batch counts one per job), then nothing does.
-    await t
+    expect(bad.headers['x-ratelimit-remaining']).toBe('2');
+    // Two left: a batch of two jobs fits (a batch counts one per job), then nothing does.
+    const batch = await t
       .http()
       .post('/api/jobs/batch')
       .set('X-API-Key', user.apiKey)
-      .send({ jobs: [job] })
+      .send({ jobs: [job, job] })
       .expect(201);
+    expect(batch.headers['x-ratelimit-remaining']).toBe('0');
     const limited = await t.http().post('/api/jobs').set('X-API-Key', user.apiKey).send(job).expect(429);
     const retryAfter = Number(limited.headers['retry-after']);
     expect(retryAfter).toBeGreaterThan(0);

@@ -123,7 +123,7 @@ export const adminListJobs = <ThrowOnError extends boolean = false>(
 /**
  * Replay dead-letter jobs (admins only)
  *
- * Re-queues the FAILED (or CANCELLED) jobs matching the filter, oldest first, at most `limit` per call, with attempts, result and error reset, as the owner's retry does. Each job's log names the admin. `dryRun: true` only counts the matches. `matched` counts every match, so `matched > replayed` means there are more to replay.
+ * Re-queues the FAILED (or CANCELLED) jobs matching the filter, oldest first, at most `limit` per call, with attempts, result and error reset, as the owner's retry does. Each job's log names the admin. `dryRun: true` only counts the matches. `matched` counts every match, so `matched > replayed` means there are more to replay. Counts the jobs replayed against the admin's `RATE_LIMIT_REPLAYS_PER_MINUTE`; a replay bigger than what is left answers 429 with nothing replayed. A dry run costs nothing.
  */
 export const adminReplay = <ThrowOnError extends boolean = false>(
   options: Options<AdminReplayData, ThrowOnError>,
@@ -348,7 +348,7 @@ export const jobsList = <ThrowOnError extends boolean = false>(
 /**
  * Submit a job
  *
- * Validates the payload against its type, stores the job PENDING and queues it. With an idempotency key (body `idempotencyKey` or header `Idempotency-Key`), a repeat with the same body answers 200 with the original job and `Idempotent-Replayed: true`; another body answers 422; a repeat while the first is still being handled answers 409. Rate-limited per user (a batch counts each job).
+ * Validates the payload against its type, stores the job PENDING and queues it. With an idempotency key (body `idempotencyKey` or header `Idempotency-Key`), a repeat with the same body answers 200 with the original job and `Idempotent-Replayed: true`; another body answers 422; a repeat while the first is still being handled answers 409. Counts one against the per-user submission limit, given back when the answer is an error or an idempotent replay; a key that a job already holds costs nothing, so its replay is answered even at the limit.
  */
 export const jobsSubmit = <ThrowOnError extends boolean = false>(
   options: Options<JobsSubmitData, ThrowOnError>,
@@ -369,7 +369,7 @@ export const jobsSubmit = <ThrowOnError extends boolean = false>(
 /**
  * Submit up to 100 jobs at once
  *
- * One transaction: every job is created, or (one bad job) none. Errors name `jobs.<i>.<field>`.
+ * One transaction: every job is created, or (one bad job) none. Errors name `jobs.<i>.<field>`. Counts one per job against the per-user submission limit (all or none), given back on an error answer.
  */
 export const jobsSubmitBatch = <ThrowOnError extends boolean = false>(
   options: Options<JobsSubmitBatchData, ThrowOnError>,
@@ -492,7 +492,7 @@ export const jobsLogs = <ThrowOnError extends boolean = false>(
 /**
  * Run a FAILED or CANCELLED job again
  *
- * Attempts, result and error are reset. Counts as one submission against the per-user submission limit.
+ * Attempts, result and error are reset. Counts as one submission against the per-user submission limit, given back on an error answer (404, a job that cannot be retried).
  */
 export const jobsRetry = <ThrowOnError extends boolean = false>(
   options: Options<JobsRetryData, ThrowOnError>,
@@ -524,7 +524,7 @@ export const webhooksList = <ThrowOnError extends boolean = false>(
 /**
  * Send the job's final event again
  *
- * A new delivery, with a new `webhook-id`, signed with the current secret(s).
+ * A new delivery, with a new `webhook-id`, signed with the current secret(s). One redelivery of a job at a time: while one is waiting, being sent or between its retries, another answers 409 `REDELIVERY_PENDING`. Counts one against the per-user redelivery limit, given back on an error answer.
  */
 export const webhooksRedeliver = <ThrowOnError extends boolean = false>(
   options: Options<WebhooksRedeliverData, ThrowOnError>,

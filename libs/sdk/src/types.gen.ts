@@ -141,6 +141,7 @@ export type ErrorCode =
   | 'JOB_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'IDEMPOTENCY_KEY_IN_USE'
+  | 'REDELIVERY_PENDING'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'HEADERS_TOO_LARGE'
@@ -697,6 +698,10 @@ export type AdminReplayErrors = {
    */
   403: ErrorResponseDto;
   /**
+   * Over `RATE_LIMIT_REPLAYS_PER_MINUTE` (`RATE_LIMITED`; the message has the numbers)
+   */
+  429: RateLimitedResponseDto;
+  /**
    * A backing service (PostgreSQL or Redis) is unavailable
    */
   503: ErrorResponseDto;
@@ -1209,7 +1214,7 @@ export type JobsSubmitErrors = {
    */
   422: ErrorResponseDto;
   /**
-   * Rate limited (`Retry-After` header)
+   * Over `RATE_LIMIT_JOBS_PER_MINUTE` (`RATE_LIMITED`; the message has the numbers)
    */
   429: RateLimitedResponseDto;
   /**
@@ -1230,8 +1235,6 @@ export type JobsSubmitResponses = {
     data: JobResponseDto;
   };
   /**
-   * Submitted
-   *
    * Submitted
    */
   201: {
@@ -1264,7 +1267,7 @@ export type JobsSubmitBatchErrors = {
    */
   413: ErrorResponseDto;
   /**
-   * Rate limited (`Retry-After` header)
+   * Over `RATE_LIMIT_JOBS_PER_MINUTE` (`RATE_LIMITED`; the message has the numbers)
    */
   429: RateLimitedResponseDto;
   /**
@@ -1543,7 +1546,7 @@ export type JobsRetryErrors = {
    */
   404: ErrorResponseDto;
   /**
-   * Rate limited (`Retry-After` header)
+   * Over `RATE_LIMIT_JOBS_PER_MINUTE` (`RATE_LIMITED`; the message has the numbers)
    */
   429: RateLimitedResponseDto;
   /**
@@ -1556,8 +1559,6 @@ export type JobsRetryError = JobsRetryErrors[keyof JobsRetryErrors];
 
 export type JobsRetryResponses = {
   /**
-   * Re-queued
-   *
    * Re-queued
    */
   201: {
@@ -1630,6 +1631,14 @@ export type WebhooksRedeliverErrors = {
    * Not found (or not yours)
    */
   404: ErrorResponseDto;
+  /**
+   * Conflict
+   */
+  409: ErrorResponseDto;
+  /**
+   * Over `RATE_LIMIT_REDELIVERIES_PER_MINUTE` (`RATE_LIMITED`; the message has the numbers)
+   */
+  429: RateLimitedResponseDto;
   /**
    * A backing service (PostgreSQL or Redis) is unavailable
    */

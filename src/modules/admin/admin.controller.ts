@@ -2,11 +2,13 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestj
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ResponseMessage } from '@app/common/http/response-message.decorator';
+import { CurrentCharge, QuotaCharge } from '@app/common/rate-limit/quota';
 import { ApiEnvelope, ApiErrors, ApiPaginated } from '@app/common/swagger/api-envelope.decorator';
 import { AuthUser, CurrentUser } from '../auth/auth-user';
 import { Roles } from '../auth/roles.decorator';
 import { JobResponseDto } from '../jobs/dto/job.response.dto';
 import { ReplayJobsCommand } from './commands/replay-jobs/replay-jobs.command';
+import { CountedAsReplays } from './commands/replay-jobs/replay-quota.interceptor';
 import { AdminJobsQueryDto } from './dto/admin-jobs-query.dto';
 import { AdminStatsResponseDto, ReplayJobsResponseDto } from './dto/admin.response.dto';
 import { ReplayJobsDto } from './dto/replay-jobs.dto';
@@ -48,6 +50,7 @@ export class AdminController {
   }
 
   @Post('jobs/replay')
+  @CountedAsReplays()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Replay done')
   @ApiOperation({
@@ -56,12 +59,14 @@ export class AdminController {
       'Re-queues the FAILED (or CANCELLED) jobs matching the filter, oldest first, at most `limit` per call, ' +
       "with attempts, result and error reset, as the owner's retry does. Each job's log names the admin. " +
       '`dryRun: true` only counts the matches. `matched` counts every match, so `matched > replayed` means ' +
-      'there are more to replay.',
+      "there are more to replay. Counts the jobs replayed against the admin's " +
+      '`RATE_LIMIT_REPLAYS_PER_MINUTE`; a replay bigger than what is left answers 429 with nothing replayed. ' +
+      'A dry run costs nothing.',
   })
   @ApiEnvelope(ReplayJobsResponseDto)
   @ApiErrors(400, 401, 403, 503)
-  replay(@CurrentUser() admin: AuthUser, @Body() dto: ReplayJobsDto) {
+  replay(@CurrentUser() admin: AuthUser, @Body() dto: ReplayJobsDto, @CurrentCharge() charge: QuotaCharge) {
     const { dryRun, limit, ...filter } = dto;
-    return this.commands.execute(new ReplayJobsCommand(admin, filter, dryRun, limit));
+    return this.commands.execute(new ReplayJobsCommand(admin, filter, dryRun, limit, charge));
   }
 }

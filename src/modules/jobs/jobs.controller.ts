@@ -11,7 +11,7 @@ import {
   Query,
   Res,
   StreamableFile,
-  UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
@@ -26,6 +26,7 @@ import {
 import type { Response } from 'express';
 import { ResponseMessage } from '@app/common/http/response-message.decorator';
 import { UuidParam } from '@app/common/http/validation';
+import { ApiQuota } from '@app/common/rate-limit/api-quota.decorator';
 import { ApiEnvelope, ApiErrors, ApiPaginated } from '@app/common/swagger/api-envelope.decorator';
 import { AuthUser, CurrentUser } from '../auth/auth-user';
 import { CancelJobCommand } from './commands/cancel-job/cancel-job.command';
@@ -47,7 +48,7 @@ import { GetJobLogsQuery } from './queries/get-job-logs/get-job-logs.query';
 import { GetJobStatsQuery } from './queries/get-job-stats/get-job-stats.query';
 import { GetJobQuery } from './queries/get-job/get-job.query';
 import { ListJobsQuery } from './queries/list-jobs/list-jobs.query';
-import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.guard';
+import { SubmissionQuota } from './submission/submission-quota.interceptor';
 
 const JobId = () => Param('id', new UuidParam('JOB_NOT_FOUND', 'Job not found'));
 /** What the job types store (octet-stream when a stored file has no type). */
@@ -59,11 +60,8 @@ const ARTIFACT_TYPES = [
   'image/webp',
   'application/octet-stream',
 ];
-const RATE_LIMIT_HEADERS = {
-  'X-RateLimit-Limit': { description: 'Submissions allowed per minute', schema: { type: 'integer' } },
-  'X-RateLimit-Remaining': { description: 'Submissions left in this minute', schema: { type: 'integer' } },
-  'X-RateLimit-Reset': { description: 'Seconds until the window resets', schema: { type: 'integer' } },
-};
+const SubmissionQuotaDocs = (...statuses: number[]) =>
+  ApiQuota('RATE_LIMIT_JOBS_PER_MINUTE', 'Submissions', statuses);
 
 @ApiTags('jobs')
 @ApiBearerAuth('bearer')
@@ -77,7 +75,7 @@ export class JobsController {
   ) {}
 
   @Post()
-  @UseGuards(SubmissionRateLimitGuard)
+  @UseInterceptors(SubmissionQuota)
   @ResponseMessage('Job submitted')
   @ApiOperation({
     summary: 'Submit a job',
@@ -85,20 +83,22 @@ export class JobsController {
       'Validates the payload against its type, stores the job PENDING and queues it. With an idempotency key ' +
       '(body `idempotencyKey` or header `Idempotency-Key`), a repeat with the same body answers 200 with the ' +
       'original job and `Idempotent-Replayed: true`; another body answers 422; a repeat while the first is ' +
-      'still being handled answers 409. Rate-limited per user (a batch counts each job).',
+      'still being handled answers 409. Counts one against the per-user submission limit, given back when ' +
+      'the answer is an error or an idempotent replay; a key that a job already holds costs nothing, so its ' +
+      'replay is answered even at the limit.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
     description: 'Safe retries for 24 h (1-255 printable ASCII)',
   })
-  @ApiResponse({ status: 201, description: 'Submitted', headers: RATE_LIMIT_HEADERS })
+  @SubmissionQuotaDocs(201, 200)
   @ApiEnvelope(JobResponseDto, { status: HttpStatus.CREATED, description: 'Submitted' })
   @ApiEnvelope(JobResponseDto, {
     status: HttpStatus.OK,
     description: 'Idempotent replay: the original job (header Idempotent-Replayed: true)',
   })
-  @ApiErrors(400, 401, 409, 413, 422, 429, 503)
+  @ApiErrors(400, 401, 409, 413, 422, 503)
   async submit(
     @CurrentUser() user: AuthUser,
     @Body() dto: SubmitJobDto,
@@ -113,15 +113,17 @@ export class JobsController {
   }
 
   @Post('batch')
-  @UseGuards(SubmissionRateLimitGuard)
+  @UseInterceptors(SubmissionQuota)
   @ResponseMessage('Jobs submitted')
   @ApiOperation({
     summary: 'Submit up to 100 jobs at once',
     description:
-      'One transaction: every job is created, or (one bad job) none. Errors name `jobs.<i>.<field>`.',
+      'One transaction: every job is created, or (one bad job) none. Errors name `jobs.<i>.<field>`. ' +
+      'Counts one per job against the per-user submission limit (all or none), given back on an error answer.',
   })
+  @SubmissionQuotaDocs(201)
   @ApiEnvelope(JobBatchResponseDto, { status: HttpStatus.CREATED, description: 'Submitted' })
-  @ApiErrors(400, 401, 413, 429, 503)
+  @ApiErrors(400, 401, 413, 503)
   submitBatch(@CurrentUser() user: AuthUser, @Body() dto: SubmitJobBatchDto) {
     return this.commands.execute(new SubmitJobBatchCommand(user.id, dto.jobs));
   }
@@ -178,16 +180,17 @@ export class JobsController {
   }
 
   @Post(':id/retry')
-  @UseGuards(SubmissionRateLimitGuard)
+  @UseInterceptors(SubmissionQuota)
   @ResponseMessage('Job re-queued')
   @ApiOperation({
     summary: 'Run a FAILED or CANCELLED job again',
     description:
-      'Attempts, result and error are reset. Counts as one submission against the per-user submission limit.',
+      'Attempts, result and error are reset. Counts as one submission against the per-user submission ' +
+      'limit, given back on an error answer (404, a job that cannot be retried).',
   })
-  @ApiResponse({ status: 201, description: 'Re-queued', headers: RATE_LIMIT_HEADERS })
+  @SubmissionQuotaDocs(201)
   @ApiEnvelope(JobResponseDto, { status: HttpStatus.CREATED, description: 'Re-queued' })
-  @ApiErrors(400, 401, 404, 429, 503)
+  @ApiErrors(400, 401, 404, 503)
   retry(@CurrentUser() user: AuthUser, @JobId() id: string) {
     return this.commands.execute(new RetryJobCommand(user.id, id));
   }

@@ -38,7 +38,7 @@ import { ListJobsHandler } from './queries/list-jobs/list-jobs.handler';
 import { Idempotency } from './submission/idempotency';
 import { JobDrafts } from './submission/job-drafts';
 import { JobEnqueuer } from './submission/job-enqueuer';
-import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.guard';
+import { SubmissionQuota } from './submission/submission-quota.interceptor';
 
 @Module({
   imports: [
@@ -62,7 +62,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     JobDrafts,
     JobEnqueuer,
     Idempotency,
-    SubmissionRateLimitGuard,
+    SubmissionQuota,
     RunJobProcessor,
     JobReconciler,
     JobMaintenance,

@@ -90,4 +90,30 @@ describe(Idempotency.name, () => {
     await expect(run()).rejects.toBe(boom);
     expect(redis.eval).toHaveBeenCalledTimes(1);
   });
+
+  describe('held', () => {
+    it('says whether a job within 24 h holds the key', async () => {
+      jobs.findOneBy.mockResolvedValueOnce(row()).mockResolvedValueOnce(null);
+      expect(await sut.held('u1', 'key-1')).toBe(true);
+      expect(await sut.held('u1', 'key-2')).toBe(false);
+      expect(jobs.findOneBy).toHaveBeenCalledWith({ userId: 'u1', idempotencyKey: 'key-1' });
+    });
+
+    it('gives an expired holder the key up', async () => {
+      jobs.findOneBy.mockResolvedValue(row({ createdAt: new Date(Date.now() - 25 * 3600 * 1000) }));
+      expect(await sut.held('u1', 'key-1')).toBe(false);
+      expect(jobs.update).toHaveBeenCalledWith(
+        { id: 'old', idempotencyKey: 'key-1' },
+        { idempotencyKey: null },
+      );
+    });
+
+    it.each(['', 'k\u0000', 'with space', 'x'.repeat(256)])(
+      'does not ask the database about a key that is not a valid one (%j)',
+      async (key) => {
+        expect(await sut.held('u1', key)).toBe(false);
+        expect(jobs.findOneBy).not.toHaveBeenCalled();
+      },
+    );
+  });
 });

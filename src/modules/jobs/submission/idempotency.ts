@@ -8,6 +8,8 @@ import { REDIS } from '../../redis/redis.module';
 import { JobEntity } from '../entities/job.entity';
 import { JobView, toJobView } from '../job-view';
 
+/** What a key may be: 1-255 printable ASCII characters. */
+export const IDEMPOTENCY_KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 const KEY_LIFETIME_MS = 24 * 3600 * 1000;
 const LOCK_MS = 60_000;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -56,6 +58,11 @@ export class Idempotency {
     } finally {
       await this.redis.eval(RELEASE, 1, lock, token).catch(() => undefined);
     }
+  }
+
+  /** Whether a job holds the key (a request with it is a replay or a 422), so it costs no submission. */
+  async held(userId: string, key: string): Promise<boolean> {
+    return IDEMPOTENCY_KEY_FORMAT.test(key) && (await this.find(userId, key)) !== undefined;
   }
 
   /** The job holding the key, if within 24 h; an older holder gives the key up. */

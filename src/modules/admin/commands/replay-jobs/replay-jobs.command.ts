@@ -3,6 +3,13 @@ import type { AuthUser } from '../../../auth/auth-user';
 import type { ReplayableStatus } from '../../dto/replay-jobs.dto';
 import type { JobFilter } from '../../../jobs/job-filter';
 
+/** The admin's replay quota for this request (QuotaCharge): taken in jobs, all or none. */
+export interface ReplayCharge {
+  take(jobs: number): Promise<void>;
+  keep(jobs: number): void;
+  refund(jobs: number): Promise<void>;
+}
+
 export interface ReplayResult {
   matched: number;
   replayed: number;
@@ -18,6 +25,7 @@ export class ReplayJobsCommand extends Command<ReplayResult> {
     readonly filter: JobFilter & { status: ReplayableStatus },
     readonly dryRun: boolean,
     readonly limit: number,
+    readonly charge: ReplayCharge,
   ) {
     super();
   }

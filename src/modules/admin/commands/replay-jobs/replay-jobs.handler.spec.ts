@@ -14,6 +14,9 @@ describe(ReplayJobsHandler.name, () => {
   let commands: { execute: jest.Mock };
   let logs: { append: jest.Mock };
   let sut: ReplayJobsHandler;
+  /** A quota of `left` jobs, as QuotaCharge keeps it: take all or none, keep, refund what is not kept. */
+  let left: number;
+  let charge: { taken: number; kept: number; take: jest.Mock; keep: jest.Mock; refund: jest.Mock };
 
   beforeEach(() => {
     search = {
@@ -23,19 +26,56 @@ describe(ReplayJobsHandler.name, () => {
     commands = { execute: jest.fn().mockResolvedValue({}) };
     logs = { append: jest.fn().mockResolvedValue(undefined) };
     sut = new ReplayJobsHandler(fake(search), fake(commands), fake(logs));
+    left = 10;
+    charge = {
+      taken: 0,
+      kept: 0,
+      take: jest.fn((jobs: number) => {
+        if (jobs > left) return Promise.reject(new AppError('RATE_LIMITED', 'Too many requests.'));
+        [left, charge.taken] = [left - jobs, charge.taken + jobs];
+        return Promise.resolve();
+      }),
+      keep: jest.fn((jobs: number) => void (charge.kept += jobs)),
+      refund: jest.fn((jobs: number) => {
+        [left, charge.taken] = [left + jobs, charge.taken - jobs];
+        return Promise.resolve();
+      }),
+    };
   });
 
   it('only counts on a dry run', async () => {
-    const result = await sut.execute(new ReplayJobsCommand(admin, filter, true, 1000));
+    const result = await sut.execute(new ReplayJobsCommand(admin, filter, true, 1000, charge));
     expect(result).toEqual({ matched: 3, replayed: 0, dryRun: true });
     expect(search.count).toHaveBeenCalledWith(filter);
     expect(search.oldestIds).not.toHaveBeenCalled();
     expect(commands.execute).not.toHaveBeenCalled();
     expect(logs.append).not.toHaveBeenCalled();
+    expect(charge.take).not.toHaveBeenCalled();
+  });
+
+  it('takes the jobs found from the quota before replaying any of them', async () => {
+    await sut.execute(new ReplayJobsCommand(admin, filter, false, 1000, charge));
+    expect(charge.take).toHaveBeenCalledWith(3);
+    expect(charge.take.mock.invocationCallOrder[0]).toBeLessThan(
+      commands.execute.mock.invocationCallOrder[0],
+    );
+    expect(left).toBe(7);
+  });
+
+  it('replays nothing when the jobs found do not fit in what is left (429)', async () => {
+    left = 2;
+    await expect(
+      sut.execute(new ReplayJobsCommand(admin, filter, false, 1000, charge)),
+    ).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+    });
+    expect(commands.execute).not.toHaveBeenCalled();
+    expect(logs.append).not.toHaveBeenCalled();
+    expect(left).toBe(2);
   });
 
   it("retries the oldest `limit` matches as a replay and names the admin in each job's log", async () => {
-    const result = await sut.execute(new ReplayJobsCommand(admin, filter, false, 3));
+    const result = await sut.execute(new ReplayJobsCommand(admin, filter, false, 3, charge));
     expect(search.oldestIds).toHaveBeenCalledWith(filter, 3);
     expect(commands.execute.mock.calls.map(([command]) => command as unknown)).toEqual([
       new RetryJobCommand(null, 'j1', 'replay'),
@@ -52,21 +92,27 @@ describe(ReplayJobsHandler.name, () => {
         ? Promise.reject(new AppError('INVALID_OPERATION', 'Cannot retry job with status PENDING.'))
         : Promise.resolve({}),
     );
-    const result = await sut.execute(new ReplayJobsCommand(admin, filter, false, 1000));
+    const result = await sut.execute(new ReplayJobsCommand(admin, filter, false, 1000, charge));
     expect(result).toEqual({ matched: 3, replayed: 2, dryRun: false, jobIds: ['j1', 'j3'] });
     expect(logs.append).not.toHaveBeenCalledWith('j2', expect.anything(), expect.anything());
+    expect(left).toBe(8); // the skipped one is given back
   });
 
   it('stops at an unexpected error (a backing service down)', async () => {
-    commands.execute.mockRejectedValueOnce(new Error('Connection is closed.'));
-    await expect(sut.execute(new ReplayJobsCommand(admin, filter, false, 1000))).rejects.toThrow(
+    commands.execute.mockImplementation(({ jobId }: RetryJobCommand) =>
+      jobId === 'j1' ? Promise.reject(new Error('Connection is closed.')) : Promise.resolve({}),
+    );
+    await expect(sut.execute(new ReplayJobsCommand(admin, filter, false, 1000, charge))).rejects.toThrow(
       'Connection is closed.',
     );
+    // j2 and j3 were replayed beside j1 (one round of up to 10): they stay counted whatever the answer.
+    expect(charge.keep).toHaveBeenCalledWith(2);
+    expect(logs.append).toHaveBeenCalledTimes(2);
   });
 
   it('does not look for ids when nothing matches', async () => {
     search.count.mockResolvedValue(0);
-    const result = await sut.execute(new ReplayJobsCommand(admin, filter, false, 1000));
+    const result = await sut.execute(new ReplayJobsCommand(admin, filter, false, 1000, charge));
     expect(result).toEqual({ matched: 0, replayed: 0, dryRun: false, jobIds: [] });
     expect(search.oldestIds).not.toHaveBeenCalled();
   });

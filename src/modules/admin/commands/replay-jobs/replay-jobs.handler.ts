@@ -24,18 +24,25 @@ export class ReplayJobsHandler implements ICommandHandler<ReplayJobsCommand> {
     private readonly logs: JobLogWriter,
   ) {}
 
-  async execute({ admin, filter, dryRun, limit }: ReplayJobsCommand): Promise<ReplayResult> {
+  async execute({ admin, filter, dryRun, limit, charge }: ReplayJobsCommand): Promise<ReplayResult> {
     const matched = await this.search.count(filter);
     if (dryRun) return { matched, replayed: 0, dryRun: true };
     const ids = matched > 0 ? await this.search.oldestIds(filter, limit) : [];
+    // Before any job moves: a replay bigger than the quota left is refused whole (429).
+    await charge.take(ids.length);
     const jobIds: string[] = [];
     try {
       for (let i = 0; i < ids.length; i += CONCURRENCY) {
         const batch = ids.slice(i, i + CONCURRENCY);
-        const replayed = await Promise.all(batch.map((id) => this.replay(id, admin)));
-        jobIds.push(...batch.filter((_, k) => replayed[k]));
+        const settled = await Promise.allSettled(batch.map((id) => this.replay(id, admin)));
+        jobIds.push(...batch.filter((_, k) => settled[k].status === 'fulfilled' && settled[k].value));
+        const failed = settled.find((outcome) => outcome.status === 'rejected');
+        if (failed) throw failed.reason;
       }
+      await charge.refund(ids.length - jobIds.length);
     } catch (error) {
+      // The jobs replayed so far stay counted; the rest is given back with the error answer.
+      charge.keep(jobIds.length);
       this.logger.warn(
         { err: error, adminId: admin.id, replayed: jobIds.length, filter },
         `Replay by admin ${admin.email} stopped after ${jobIds.length} job(s)`,

@@ -1,13 +1,11 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { validationError } from '@app/common/http/validation';
 import { toJobView } from '../../job-view';
-import { Idempotency } from '../../submission/idempotency';
+import { IDEMPOTENCY_KEY_FORMAT, Idempotency } from '../../submission/idempotency';
 import { JobDrafts } from '../../submission/job-drafts';
 import { JobEnqueuer } from '../../submission/job-enqueuer';
 import { requestHash } from '../../submission/request-hash';
 import { SubmitJobCommand } from './submit-job.command';
-
-const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 
 @CommandHandler(SubmitJobCommand)
 export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
@@ -18,7 +16,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
   ) {}
 
   async execute({ userId, dto, idempotencyKey }: SubmitJobCommand) {
-    if (idempotencyKey !== undefined && !KEY_FORMAT.test(idempotencyKey)) {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_FORMAT.test(idempotencyKey)) {
       throw validationError({
         'Idempotency-Key': ['Idempotency-Key must be 1-255 printable ASCII characters'],
       });

@@ -44,7 +44,10 @@ describe(EnqueueDeliveryHandler.name, () => {
 
   beforeEach(() => {
     jest.clearAllMocks();
-    queue.add.mockResolvedValue(undefined);
+    // As BullMQ: the job added, under the id asked for.
+    queue.add.mockImplementation((_name: string, _data: unknown, options: { jobId: string }) =>
+      Promise.resolve({ id: options.jobId }),
+    );
     outbox.markQueued.mockResolvedValue(undefined);
   });
 
@@ -113,8 +116,21 @@ describe(EnqueueDeliveryHandler.name, () => {
     expect([first.deliveryId, second.deliveryId]).not.toContain(automatic);
     expect(second.deliveryId).not.toBe(first.deliveryId);
     expect(added()[1].deliveryId).toBe(first.deliveryId);
-    expect(added()[2]).toEqual(deliveryOptions(first.deliveryId, 5));
+    expect(added()[2]).toEqual({
+      ...deliveryOptions(first.deliveryId, 5),
+      deduplication: { id: `redeliver:${job().id}` },
+    });
     expect(outbox.markQueued).not.toHaveBeenCalled();
+  });
+
+  it('answers 409 REDELIVERY_PENDING when BullMQ hands back a redelivery still pending', async () => {
+    queue.add.mockResolvedValue({ id: 'pending-delivery' });
+    await expect(sut.execute(new EnqueueDeliveryCommand(job(), true))).rejects.toMatchObject({
+      code: 'REDELIVERY_PENDING',
+      status: 409,
+      message:
+        'A redelivery of this job (delivery pending-delivery) is still pending. Wait for it to finish.',
+    });
   });
 
   it.each([

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { AppError } from '@app/common/errors/app-error';
 import type { WebhookEvent, WebhookPayload } from '@app/contracts/webhook-payload';
 import type { Env } from '../../../../config/env';
 import { JobOutbox } from '../../../jobs/job-outbox';
@@ -46,11 +47,17 @@ export class EnqueueDeliveryHandler implements ICommandHandler<EnqueueDeliveryCo
       event,
       body: JSON.stringify(payload),
     };
-    await this.queue.add(
-      DELIVER_WEBHOOK,
-      data,
-      deliveryOptions(deliveryId, this.config.get('WEBHOOK_MAX_ATTEMPTS', { infer: true })),
-    );
+    const options = deliveryOptions(deliveryId, this.config.get('WEBHOOK_MAX_ATTEMPTS', { infer: true }));
+    // One redelivery of a job at a time: while one is waiting, running or between its retries, BullMQ's
+    // deduplication hands back that one instead of adding another.
+    if (redelivery) options.deduplication = { id: `redeliver:${job.id}` };
+    const queued = await this.queue.add(DELIVER_WEBHOOK, data, options);
+    if (redelivery && queued.id !== deliveryId) {
+      throw new AppError(
+        'REDELIVERY_PENDING',
+        `A redelivery of this job (delivery ${queued.id}) is still pending. Wait for it to finish.`,
+      );
+    }
     if (!redelivery) await this.outbox.markQueued(job.id, job.finishedAt);
     return { deliveryId };
   }
