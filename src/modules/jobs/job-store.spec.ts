@@ -144,11 +144,15 @@ describe(JobStore.name, () => {
     const nothingChanged = Object.fromEntries(Object.keys(row).map((key) => [key, null]));
 
     it("takes its owner's storage lock, then keeps it with its bytes in one conditional statement", async () => {
-      tx.query.mockResolvedValueOnce([]).mockResolvedValueOnce([{ storage_used_bytes: 400, ...row, status: 'DONE' }]);
+      tx.query
+        .mockResolvedValueOnce([])
+        .mockResolvedValueOnce([{ storage_used_bytes: 400, ...row, status: 'DONE' }]);
       const job = await sut.succeed('j1', 2, { pages: 1 }, artifact);
       expect(job).toMatchObject({ id: 'j1', status: 'DONE' });
       const [[lock, lockParams], [sql, params]] = tx.query.mock.calls as [string, unknown[]][];
-      expect(lock).toContain('pg_advisory_xact_lock(1398034258, hashtext(user_id::text)) FROM jobs WHERE id = $1');
+      expect(lock).toContain(
+        'pg_advisory_xact_lock(1398034258, hashtext(user_id::text)) FROM jobs WHERE id = $1',
+      );
       expect(lockParams).toEqual(['j1']);
       expect(sql).toContain('used.bytes + $6::bigint <= $7::bigint');
       expect(sql).toContain('artifact_bytes = $6');
@@ -158,7 +162,9 @@ describe(JobStore.name, () => {
     });
 
     it('refuses with the numbers when it would take the owner over the quota, changing nothing', async () => {
-      tx.query.mockResolvedValueOnce([]).mockResolvedValueOnce([{ ...nothingChanged, storage_used_bytes: '701' }]);
+      tx.query
+        .mockResolvedValueOnce([])
+        .mockResolvedValueOnce([{ ...nothingChanged, storage_used_bytes: '701' }]);
       await expect(sut.succeed('j1', 2, null, artifact)).rejects.toThrow(
         'Storage quota exceeded: this artifact is 0 MB (300 bytes) and you use 0 of 0 MB (701 of 1000 bytes)',
       );
@@ -167,7 +173,9 @@ describe(JobStore.name, () => {
     });
 
     it('answers undefined when the job moved on while the artifact fits', async () => {
-      tx.query.mockResolvedValueOnce([]).mockResolvedValueOnce([{ ...nothingChanged, storage_used_bytes: '700' }]);
+      tx.query
+        .mockResolvedValueOnce([])
+        .mockResolvedValueOnce([{ ...nothingChanged, storage_used_bytes: '700' }]);
       await expect(sut.succeed('j1', 2, null, artifact)).resolves.toBeUndefined();
       expect(events.publish).not.toHaveBeenCalled();
     });

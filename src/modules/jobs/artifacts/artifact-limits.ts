@@ -44,9 +44,18 @@ export const usage = (usedBytes: number, limitBytes: number) =>
   `${megabytes(usedBytes)} of ${megabytes(limitBytes)} MB (${usedBytes} of ${limitBytes} bytes)`;
 
 /** The answer to a submission of `types` (each one keeps a file) while the user is at the quota. */
-export const quotaReachedMessage = (types: string[], usedBytes: number, limitBytes: number, artifacts: number) =>
+export const quotaReachedMessage = (
+  types: string[],
+  usedBytes: number,
+  limitBytes: number,
+  artifacts: number,
+) =>
   `Storage quota exceeded: you use ${usage(usedBytes, limitBytes)} in ${artifacts} artifact(s), so ` +
   `${types.join(', ')} jobs, which keep a file, cannot be submitted. ${FREEING}`;
 
 /** The job types whose runs keep a file (saveArtifact): refused at submission while the owner is at the quota. */
-export const ARTIFACT_JOB_TYPES: ReadonlySet<string> = new Set(['csv-export', 'generate-report', 'resize-image']);
+export const ARTIFACT_JOB_TYPES: ReadonlySet<string> = new Set([
+  'csv-export',
+  'generate-report',
+  'resize-image',
+]);
