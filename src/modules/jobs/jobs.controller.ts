@@ -85,7 +85,9 @@ export class JobsController {
       'Validates the payload against its type, stores the job PENDING and queues it. With an idempotency key ' +
       '(body `idempotencyKey` or header `Idempotency-Key`), a repeat with the same body answers 200 with the ' +
       'original job and `Idempotent-Replayed: true`; another body answers 422; a repeat while the first is ' +
-      'still being handled answers 409. Rate-limited per user (a batch counts each job).',
+      'still being handled answers 409. Rate-limited per user (a batch counts each job). A job type that keeps ' +
+      'a file (csv-export, generate-report, resize-image) answers 403 STORAGE_QUOTA_EXCEEDED while your kept ' +
+      'files fill your storage quota.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -98,7 +100,7 @@ export class JobsController {
     status: HttpStatus.OK,
     description: 'Idempotent replay: the original job (header Idempotent-Replayed: true)',
   })
-  @ApiErrors(400, 401, 409, 413, 422, 429, 503)
+  @ApiErrors(400, 401, 403, 409, 413, 422, 429, 503)
   async submit(
     @CurrentUser() user: AuthUser,
     @Body() dto: SubmitJobDto,
@@ -118,10 +120,11 @@ export class JobsController {
   @ApiOperation({
     summary: 'Submit up to 100 jobs at once',
     description:
-      'One transaction: every job is created, or (one bad job) none. Errors name `jobs.<i>.<field>`.',
+      'One transaction: every job is created, or (one bad job) none. Errors name `jobs.<i>.<field>`. 403 ' +
+      'STORAGE_QUOTA_EXCEEDED as for one job.',
   })
   @ApiEnvelope(JobBatchResponseDto, { status: HttpStatus.CREATED, description: 'Submitted' })
-  @ApiErrors(400, 401, 413, 429, 503)
+  @ApiErrors(400, 401, 403, 413, 429, 503)
   submitBatch(@CurrentUser() user: AuthUser, @Body() dto: SubmitJobBatchDto) {
     return this.commands.execute(new SubmitJobBatchCommand(user.id, dto.jobs));
   }
@@ -136,7 +139,7 @@ export class JobsController {
 
   @Get('stats')
   @ApiOperation({
-    summary: 'Counts, success rate, last seven days, live queue',
+    summary: 'Counts, success rate, last seven days, live queue, storage',
     description: "The caller's jobs; an admin's covers everyone's.",
   })
   @ApiEnvelope(JobStatsResponseDto)

@@ -1,18 +1,13 @@
 import { fake } from '@app/testing/fake';
 import type { SubmitJobDto } from '../dto/submit-job.dto';
 import { testConfig } from '@app/testing/job-context';
-import type { StorageUsage } from '../artifacts/storage-usage';
 import type { JobTypeRegistry } from '../job-type-registry';
 import { JobDrafts } from './job-drafts';
 
 describe(JobDrafts.name, () => {
   const registry = { validate: jest.fn() };
   const drafts = (env: Parameters<typeof testConfig>[0] = {}) =>
-    new JobDrafts(
-      fake<JobTypeRegistry>(registry),
-      testConfig(env),
-      fake<StorageUsage>({ assertRoomFor: () => Promise.resolve() }),
-    );
+    new JobDrafts(fake<JobTypeRegistry>(registry), testConfig(env));
   const sut = drafts({ ALLOW_PRIVATE_NETWORK_TARGETS: 'false', MAX_RETRIES: '5', JOB_TIMEOUT_MS: '45000' });
   const dto = (extra: Partial<SubmitJobDto> = {}): SubmitJobDto => ({
     type: 'sleep',

@@ -5,7 +5,6 @@ import { FieldErrors } from '@app/common/errors/app-error';
 import { validationError } from '@app/common/http/validation';
 import { isPrivateAddress } from '@app/common/net/outbound-http';
 import { Env } from '../../../config/env';
-import { StorageUsage } from '../artifacts/storage-usage';
 import type { SubmitJobDto } from '../dto/submit-job.dto';
 import type { JobEntity } from '../entities/job.entity';
 import { JobTypeRegistry } from '../job-type-registry';
@@ -26,15 +25,13 @@ export type JobDraft = Pick<
 
 /**
  * Turns validated submission DTOs into rows to insert, checking what the DTO cannot: the payload against
- * its type's handler, one schedule field at most, and a webhook URL that does not name a private host; then
- * that a user at their storage quota submits no job that keeps a file (StorageUsage.assertRoomFor).
+ * its type's handler, one schedule field at most, and a webhook URL that does not name a private host.
  */
 @Injectable()
 export class JobDrafts {
   constructor(
     private readonly registry: JobTypeRegistry,
     private readonly config: ConfigService<Env, true>,
-    private readonly storage: StorageUsage,
   ) {}
 
   /** All drafts or one 400 naming every bad field (`prefix` is `jobs.3.` inside a batch). */
@@ -42,10 +39,6 @@ export class JobDrafts {
     const errors: FieldErrors = {};
     for (const { dto, prefix } of dtos) Object.assign(errors, await this.check(dto, prefix));
     if (Object.keys(errors).length > 0) throw validationError(errors);
-    await this.storage.assertRoomFor(
-      userId,
-      dtos.map(({ dto }) => dto.type),
-    );
     return dtos.map(({ dto }) => ({
       userId,
       type: dto.type,
