@@ -3,11 +3,11 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { createTestApp, type TestApp } from '@app/testing/create-test-app';
-import { makeUser, type TestUser } from '@app/testing/factories';
+import { bearer, makeUser, type TestUser } from '@app/testing/factories';
 import { submitJob, waitForJob, type JobBody } from '@app/testing/jobs';
 import { PurgeExpiredJobsCommand } from '../../src/modules/jobs/commands/purge-expired-jobs/purge-expired-jobs.command';
 import { JobStore } from '../../src/modules/jobs/job-store';
-import { TEST_ENV } from '../test-env';
+import { TEST_ADMIN, TEST_ENV } from '../test-env';
 
 const MAX_BYTES = 300_000;
 const QUOTA_BYTES = 1024 * 1024; // USER_STORAGE_QUOTA_MB=1
@@ -131,6 +131,14 @@ describe('Artifact limits (e2e)', () => {
     // Another user is not touched by it.
     expect((await run(other, csvOf(QUARTER))).status).toBe('DONE');
     expect(await storageOf(other)).toEqual({ usedBytes: QUARTER, limitBytes: QUOTA_BYTES, artifacts: 1 });
+    // An admin's stats cover everyone's files, as the rest of them do; the limit is the per-user one.
+    const admin = await t.http().post('/api/auth/login').send(TEST_ADMIN).expect(200);
+    const everyone = (
+      await t.http().get('/api/jobs/stats').set(bearer(admin.body.data.accessToken)).expect(200)
+    ).body.data.storage;
+    expect(everyone.limitBytes).toBe(QUOTA_BYTES);
+    expect(everyone.usedBytes).toBeGreaterThanOrEqual(QUOTA_BYTES + QUARTER);
+    expect(everyone.artifacts).toBeGreaterThanOrEqual(5);
 
     // Retention frees the space with the file.
     await db.query(`UPDATE jobs SET finished_at = now() - interval '31 days' WHERE id = $1`, [kept[0].id]);
