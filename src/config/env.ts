@@ -222,6 +222,24 @@ export class EnvDto {
   @IsNotEmpty()
   ARTIFACTS_DIR = './artifacts';
 
+  /**
+   * The largest file one job may keep, in bytes (default 32 MiB: resize-image's former output cap, and well
+   * above what a csv-export or generate-report of a bounded payload produces). Over it the attempt fails for
+   * good and nothing is kept.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(4 * 1024 ** 3)
+  ARTIFACT_MAX_BYTES = 32 * 1024 * 1024;
+
+  /** What one user's kept artifacts may add up to, in MiB; an artifact that would go over it is not kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(16 * 1024 * 1024)
+  USER_STORAGE_QUOTA_MB = 500;
+
   @Transform(toBoolean)
   @IsBoolean(BOOLEAN_MESSAGE)
   ALLOW_PRIVATE_NETWORK_TARGETS = false;

@@ -202,7 +202,16 @@ describe('Admin (e2e)', () => {
       expect(data.users.total).toBeGreaterThanOrEqual(3);
       expect(data.users.admins).toBeGreaterThanOrEqual(1);
       expect(Object.keys(data).sort()).toEqual(
-        ['counts', 'last7Days', 'queue', 'successRate', 'uptimeSeconds', 'users', 'workers'].sort(),
+        [
+          'counts',
+          'last7Days',
+          'queue',
+          'storage',
+          'successRate',
+          'uptimeSeconds',
+          'users',
+          'workers',
+        ].sort(),
       );
     });
   });

@@ -191,6 +191,7 @@ export type {
   Role,
   SendEmailPayload,
   SleepPayload,
+  StorageUsageDto,
   SubmitJobBatchDto,
   SubmitJobDto,
   TokenPairResponseDto,

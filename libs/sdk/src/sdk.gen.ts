@@ -348,7 +348,7 @@ export const jobsList = <ThrowOnError extends boolean = false>(
 /**
  * Submit a job
  *
- * Validates the payload against its type, stores the job PENDING and queues it. With an idempotency key (body `idempotencyKey` or header `Idempotency-Key`), a repeat with the same body answers 200 with the original job and `Idempotent-Replayed: true`; another body answers 422; a repeat while the first is still being handled answers 409. Counts one against the per-user submission limit, given back when the answer is an error or an idempotent replay; a key that a job already holds costs nothing, so its replay is answered even at the limit.
+ * Validates the payload against its type, stores the job PENDING and queues it. With an idempotency key (body `idempotencyKey` or header `Idempotency-Key`), a repeat with the same body answers 200 with the original job and `Idempotent-Replayed: true`; another body answers 422; a repeat while the first is still being handled answers 409. Counts one against the per-user submission limit, given back when the answer is an error or an idempotent replay; a key that a job already holds costs nothing, so its replay is answered even at the limit. A job type that keeps a file (csv-export, generate-report, resize-image) answers 403 STORAGE_QUOTA_EXCEEDED while your kept files fill your storage quota.
  */
 export const jobsSubmit = <ThrowOnError extends boolean = false>(
   options: Options<JobsSubmitData, ThrowOnError>,
@@ -369,7 +369,7 @@ export const jobsSubmit = <ThrowOnError extends boolean = false>(
 /**
  * Submit up to 100 jobs at once
  *
- * One transaction: every job is created, or (one bad job) none. Errors name `jobs.<i>.<field>`. Counts one per job against the per-user submission limit (all or none), given back on an error answer.
+ * One transaction: every job is created, or (one bad job) none. Errors name `jobs.<i>.<field>`. Counts one per job against the per-user submission limit (all or none), given back on an error answer. 403 STORAGE_QUOTA_EXCEEDED as for one job.
  */
 export const jobsSubmitBatch = <ThrowOnError extends boolean = false>(
   options: Options<JobsSubmitBatchData, ThrowOnError>,
@@ -388,7 +388,7 @@ export const jobsSubmitBatch = <ThrowOnError extends boolean = false>(
   });
 
 /**
- * Counts, success rate, last seven days, live queue
+ * Counts, success rate, last seven days, live queue, storage
  *
  * The caller's jobs; an admin's covers everyone's.
  */

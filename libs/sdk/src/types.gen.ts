@@ -23,6 +23,10 @@ export type AdminStatsResponseDto = {
    */
   workers: number;
   /**
+   * Your kept artifacts against your storage quota (admins: everyone's artifacts; the limit is still the per-user quota). At the quota, jobs that keep a file are refused (403 STORAGE_QUOTA_EXCEEDED).
+   */
+  storage: StorageUsageDto;
+  /**
    * Seconds since this API process started.
    */
   uptimeSeconds: number;
@@ -136,6 +140,7 @@ export type ErrorCode =
   | 'INVALID_CREDENTIALS'
   | 'INVALID_REFRESH_TOKEN'
   | 'FORBIDDEN'
+  | 'STORAGE_QUOTA_EXCEEDED'
   | 'NOT_FOUND'
   | 'API_KEY_NOT_FOUND'
   | 'JOB_NOT_FOUND'
@@ -285,6 +290,10 @@ export type JobStatsResponseDto = {
    */
   workers: number;
   /**
+   * Your kept artifacts against your storage quota (admins: everyone's artifacts; the limit is still the per-user quota). At the quota, jobs that keep a file are refused (403 STORAGE_QUOTA_EXCEEDED).
+   */
+  storage: StorageUsageDto;
+  /**
    * Seconds since this API process started.
    */
   uptimeSeconds: number;
@@ -433,7 +442,7 @@ export type ResizeImagePayload = {
    */
   width: number;
   /**
-   * Output height in pixels; see width. width × height is at most 16777216 pixels, also when height follows from the aspect ratio (then the attempt fails), and the encoded output at most 32 MiB.
+   * Output height in pixels; see width. width × height is at most 16777216 pixels, also when height follows from the aspect ratio (then the attempt fails), and the encoded output at most the server's ARTIFACT_MAX_BYTES (default 32 MiB).
    */
   height?: number;
   /**
@@ -476,6 +485,21 @@ export type SleepPayload = {
    * Fail every attempt (after waiting): for trying the dead-letter set.
    */
   forceFail?: boolean;
+};
+
+export type StorageUsageDto = {
+  /**
+   * Bytes of the kept artifacts (files of DONE jobs not yet purged by retention).
+   */
+  usedBytes: number;
+  /**
+   * Each user's storage quota in bytes (USER_STORAGE_QUOTA_MB × 1,048,576).
+   */
+  limitBytes: number;
+  /**
+   * Kept artifacts counted in usedBytes.
+   */
+  artifacts: number;
 };
 
 export type SubmitJobBatchDto = {
@@ -1202,6 +1226,10 @@ export type JobsSubmitErrors = {
    */
   401: ErrorResponseDto;
   /**
+   * Authenticated, but not allowed
+   */
+  403: ErrorResponseDto;
+  /**
    * Conflict
    */
   409: ErrorResponseDto;
@@ -1262,6 +1290,10 @@ export type JobsSubmitBatchErrors = {
    * Missing, expired or invalid credentials
    */
   401: ErrorResponseDto;
+  /**
+   * Authenticated, but not allowed
+   */
+  403: ErrorResponseDto;
   /**
    * Request body larger than 1 MiB
    */

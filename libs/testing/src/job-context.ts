@@ -29,11 +29,23 @@ export interface TestingContext {
  * real ArtifactStore in a fresh temporary directory.
  */
 export function testingContext(
-  options: { attempt?: number; lifetimeAttempt?: number; jobId?: string; userId?: string } = {},
+  options: {
+    attempt?: number;
+    lifetimeAttempt?: number;
+    jobId?: string;
+    userId?: string;
+    /** ARTIFACT_MAX_BYTES of the store. */
+    maxArtifactBytes?: number;
+  } = {},
 ): TestingContext {
   const jobId = options.jobId ?? randomUUID();
   const artifactsDir = mkdtempSync(join(tmpdir(), 'conveyor-artifacts-'));
-  const store = new ArtifactStore(testConfig({ ARTIFACTS_DIR: artifactsDir }));
+  const store = new ArtifactStore(
+    testConfig({
+      ARTIFACTS_DIR: artifactsDir,
+      ...(options.maxArtifactBytes && { ARTIFACT_MAX_BYTES: String(options.maxArtifactBytes) }),
+    }),
+  );
   const controller = new AbortController();
   const result: TestingContext = {
     controller,
@@ -48,6 +60,7 @@ export function testingContext(
       attempt: options.attempt ?? 1,
       lifetimeAttempt: options.lifetimeAttempt ?? options.attempt ?? 1,
       signal: controller.signal,
+      maxArtifactBytes: store.maxBytes,
       log: (message, level = 'info') => result.logs.push({ level, message }),
       progress: (percent) => result.progress.push(percent),
       saveArtifact: async ({ data, filename, contentType }) => {

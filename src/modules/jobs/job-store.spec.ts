@@ -134,12 +134,51 @@ describe(JobStore.name, () => {
 
   it('sends the outcomes of a batch of successes as arrays, results as JSON text', async () => {
     query.mockReturnValue([]);
-    await Promise.all([
-      sut.succeed('j1', 1, { sleptMs: 0 }),
-      sut.succeed('j2', 3, undefined, { path: 'j2/report.pdf', contentType: 'application/pdf' }),
-    ]);
-    expect(query.mock.calls[1][1]).toEqual([['j2'], [3], [null], ['j2/report.pdf'], ['application/pdf']]);
-    expect(query.mock.calls[0][1]).toEqual([['j1'], [1], ['{"sleptMs":0}'], [null], [null]]);
+    await Promise.all([sut.succeed('j1', 1, { sleptMs: 0 }), sut.succeed('j2', 3, undefined)]);
+    expect(query.mock.calls[0][1]).toEqual([['j1'], [1], ['{"sleptMs":0}']]);
+    expect(query.mock.calls[1][1]).toEqual([['j2'], [3], [null]]);
+  });
+
+  describe('a success that keeps an artifact', () => {
+    const artifact = { path: 'j1/report.pdf', contentType: 'application/pdf', bytes: 300, quotaBytes: 1000 };
+    const nothingChanged = Object.fromEntries(Object.keys(row).map((key) => [key, null]));
+
+    it("takes its owner's storage lock, then keeps it with its bytes in one conditional statement", async () => {
+      tx.query
+        .mockResolvedValueOnce([])
+        .mockResolvedValueOnce([{ storage_used_bytes: 400, ...row, status: 'DONE' }]);
+      const job = await sut.succeed('j1', 2, { pages: 1 }, artifact);
+      expect(job).toMatchObject({ id: 'j1', status: 'DONE' });
+      const [[lock, lockParams], [sql, params]] = tx.query.mock.calls as [string, unknown[]][];
+      expect(lock).toContain(
+        'pg_advisory_xact_lock(1398034258, hashtext(user_id::text)) FROM jobs WHERE id = $1',
+      );
+      expect(lockParams).toEqual(['j1']);
+      expect(sql).toContain('used.bytes + $6::bigint <= $7::bigint');
+      expect(sql).toContain('artifact_bytes = $6');
+      expect(params).toEqual(['j1', 2, '{"pages":1}', 'j1/report.pdf', 'application/pdf', 300, 1000]);
+      expect(committed).toHaveBeenCalledTimes(1);
+      expect(events.publish).toHaveBeenCalledTimes(1);
+    });
+
+    it('refuses with the numbers when it would take the owner over the quota, changing nothing', async () => {
+      tx.query
+        .mockResolvedValueOnce([])
+        .mockResolvedValueOnce([{ ...nothingChanged, storage_used_bytes: '701' }]);
+      await expect(sut.succeed('j1', 2, null, artifact)).rejects.toThrow(
+        'Storage quota exceeded: this artifact is 0 MB (300 bytes) and you use 0 of 0 MB (701 of 1000 bytes)',
+      );
+      expect(cache.invalidate).not.toHaveBeenCalled();
+      expect(events.publish).not.toHaveBeenCalled();
+    });
+
+    it('answers undefined when the job moved on while the artifact fits', async () => {
+      tx.query
+        .mockResolvedValueOnce([])
+        .mockResolvedValueOnce([{ ...nothingChanged, storage_used_bytes: '700' }]);
+      await expect(sut.succeed('j1', 2, null, artifact)).resolves.toBeUndefined();
+      expect(events.publish).not.toHaveBeenCalled();
+    });
   });
 
   it('invalidates the cache, then publishes, when it applies', async () => {

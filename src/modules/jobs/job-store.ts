@@ -15,6 +15,7 @@ import type { JobPriority, LogLevel } from './job-status';
 import { toJobView } from './job-view';
 import { preparedQuery } from './prepared-query';
 import { GroupCommit } from '@app/common/async/group-commit';
+import { StorageQuotaExceededError } from './artifacts/artifact-limits';
 import type { JobDraft } from './submission/job-drafts';
 
 /** A line of the job's log written by the change itself; `message` is SQL over the changed row and params. */
@@ -64,19 +65,49 @@ const START_MANY = `
   ${logged([{ level: 'info', message: `format('Attempt %s of %s started (status PROCESSING)', ${of})` }])}
   SELECT * FROM changed`;
 
+const SUCCEEDED: ChangeLogLine = {
+  level: 'info',
+  message: `format('Attempt %s of %s succeeded (status DONE)', ${of})`,
+};
+
 const SUCCEED_MANY = `
   WITH changed AS (
     UPDATE jobs SET status = 'DONE', result = p.result, error = NULL, progress = 100, finished_at = now(),
-                    webhook_pending = webhook_url IS NOT NULL,
-                    artifact_path = COALESCE(p.artifact_path, jobs.artifact_path),
-                    artifact_content_type = COALESCE(p.artifact_content_type, jobs.artifact_content_type),
-                    updated_at = now()
-    FROM unnest($1::uuid[], $2::int[], $3::json[], $4::text[], $5::text[])
-         AS p(id, attempt, result, artifact_path, artifact_content_type)
+                    webhook_pending = webhook_url IS NOT NULL, updated_at = now()
+    FROM unnest($1::uuid[], $2::int[], $3::json[]) AS p(id, attempt, result)
     WHERE jobs.id = p.id AND jobs.status = 'PROCESSING' AND jobs.attempts = p.attempt
     RETURNING jobs.*)
-  ${logged([{ level: 'info', message: `format('Attempt %s of %s succeeded (status DONE)', ${of})` }])}
+  ${logged([SUCCEEDED])}
   SELECT * FROM changed`;
+
+/**
+ * Held until commit by a finish that keeps a file, per owner: (this key, hashtext(user id)). Two finishes of
+ * one user then sum the user's kept artifacts one after the other, each seeing the other's commit (the
+ * statement after the lock takes a new snapshot), so they cannot both slip under the quota. Users whose
+ * hashes collide just wait for each other.
+ */
+const STORAGE_LOCK_KEY = 0x53544f52; // "STOR"
+const LOCK_OWNER_STORAGE = `
+  SELECT pg_advisory_xact_lock(${STORAGE_LOCK_KEY}, hashtext(user_id::text)) FROM jobs WHERE id = $1`;
+
+/**
+ * DONE with a kept artifact of $6 bytes, only while the owner's kept artifacts plus it stay within $7 bytes.
+ * One row always: the owner's bytes in use, with the changed job's columns (all null when nothing changed).
+ */
+const SUCCEED_KEEPING_ARTIFACT = `
+  WITH used AS (
+    SELECT COALESCE(sum(artifact_bytes), 0)::bigint AS bytes FROM jobs
+     WHERE artifact_bytes IS NOT NULL AND user_id = (SELECT user_id FROM jobs WHERE id = $1)),
+  changed AS (
+    UPDATE jobs SET status = 'DONE', result = $3::json, error = NULL, progress = 100, finished_at = now(),
+                    webhook_pending = webhook_url IS NOT NULL, artifact_path = $4, artifact_content_type = $5,
+                    artifact_bytes = $6, updated_at = now()
+      FROM used
+     WHERE jobs.id = $1 AND jobs.status = 'PROCESSING' AND jobs.attempts = $2
+       AND used.bytes + $6::bigint <= $7::bigint
+    RETURNING jobs.*)
+  ${logged([SUCCEEDED])}
+  SELECT used.bytes::float8 AS storage_used_bytes, changed.* FROM used LEFT JOIN changed ON true`;
 
 /** A submission's row: a validated draft under a new id, and how it came. */
 export type NewJob = JobDraft & { id: string; via: 'api' | 'batch' };
@@ -133,7 +164,15 @@ interface Success {
   id: string;
   attempt: number;
   result: unknown;
-  artifact?: { path: string; contentType: string };
+}
+
+/** A file an attempt wrote (ArtifactStore.write), to keep with its success if its owner has room. */
+export interface KeptArtifact {
+  path: string;
+  contentType: string;
+  bytes: number;
+  /** The owner's storage quota (USER_STORAGE_QUOTA_MB) in bytes. */
+  quotaBytes: number;
 }
 
 /**
@@ -178,8 +217,6 @@ export class JobStore {
           sorted.map((s) => s.id),
           sorted.map((s) => s.attempt),
           sorted.map((s) => (s.result == null ? null : JSON.stringify(s.result))),
-          sorted.map((s) => s.artifact?.path ?? null),
-          sorted.map((s) => s.artifact?.contentType ?? null),
         ],
         all.map((s) => s.id),
       );
@@ -203,15 +240,38 @@ export class JobStore {
     if (job) this.events.publish(new JobProgressedEvent(toJobView(job)));
   }
 
-  async succeed(
-    id: string,
-    attempt: number,
-    result: unknown,
-    artifact?: { path: string; contentType: string },
-  ) {
-    const job = this.applied(id, await this.successes.submit({ id, attempt, result, artifact }));
+  /**
+   * PROCESSING (this attempt) → DONE. With an artifact, only if it fits in its owner's quota with the artifacts
+   * they keep already; if not, nothing changes and it throws StorageQuotaExceededError (with the numbers).
+   */
+  async succeed(id: string, attempt: number, result: unknown, artifact?: KeptArtifact) {
+    const row = artifact
+      ? await this.succeedKeeping(id, attempt, result, artifact)
+      : await this.successes.submit({ id, attempt, result });
+    const job = this.applied(id, row);
     if (job) this.events.publish(new JobSucceededEvent(toJobView(job)));
     return job;
+  }
+
+  /** Under the owner's storage lock (LOCK_OWNER_STORAGE), the success with its artifact's bytes counted. */
+  private async succeedKeeping(id: string, attempt: number, result: unknown, artifact: KeptArtifact) {
+    const [row] = await this.jobs.manager.transaction(async (tx) => {
+      await tx.query(LOCK_OWNER_STORAGE, [id]);
+      return tx.query<Row[]>(SUCCEED_KEEPING_ARTIFACT, [
+        id,
+        attempt,
+        result == null ? null : JSON.stringify(result),
+        artifact.path,
+        artifact.contentType,
+        artifact.bytes,
+        artifact.quotaBytes,
+      ]);
+    });
+    if (row.id != null) return row;
+    const usedBytes = Number(row.storage_used_bytes);
+    if (usedBytes + artifact.bytes > artifact.quotaBytes)
+      throw new StorageQuotaExceededError(artifact.bytes, usedBytes, artifact.quotaBytes);
+    return undefined; // the job moved on (cancelled, or a newer attempt)
   }
 
   async scheduleRetry(id: string, attempt: number, error: string, delayMs: number) {

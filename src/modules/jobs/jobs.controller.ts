@@ -85,7 +85,8 @@ export class JobsController {
       'original job and `Idempotent-Replayed: true`; another body answers 422; a repeat while the first is ' +
       'still being handled answers 409. Counts one against the per-user submission limit, given back when ' +
       'the answer is an error or an idempotent replay; a key that a job already holds costs nothing, so its ' +
-      'replay is answered even at the limit.',
+      'replay is answered even at the limit. A job type that keeps a file (csv-export, generate-report, ' +
+      'resize-image) answers 403 STORAGE_QUOTA_EXCEEDED while your kept files fill your storage quota.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -98,7 +99,7 @@ export class JobsController {
     status: HttpStatus.OK,
     description: 'Idempotent replay: the original job (header Idempotent-Replayed: true)',
   })
-  @ApiErrors(400, 401, 409, 413, 422, 503)
+  @ApiErrors(400, 401, 403, 409, 413, 422, 503)
   async submit(
     @CurrentUser() user: AuthUser,
     @Body() dto: SubmitJobDto,
@@ -119,11 +120,12 @@ export class JobsController {
     summary: 'Submit up to 100 jobs at once',
     description:
       'One transaction: every job is created, or (one bad job) none. Errors name `jobs.<i>.<field>`. ' +
-      'Counts one per job against the per-user submission limit (all or none), given back on an error answer.',
+      'Counts one per job against the per-user submission limit (all or none), given back on an error answer. 403 ' +
+      'STORAGE_QUOTA_EXCEEDED as for one job.',
   })
   @SubmissionQuotaDocs(201)
   @ApiEnvelope(JobBatchResponseDto, { status: HttpStatus.CREATED, description: 'Submitted' })
-  @ApiErrors(400, 401, 413, 503)
+  @ApiErrors(400, 401, 403, 413, 503)
   submitBatch(@CurrentUser() user: AuthUser, @Body() dto: SubmitJobBatchDto) {
     return this.commands.execute(new SubmitJobBatchCommand(user.id, dto.jobs));
   }
@@ -138,7 +140,7 @@ export class JobsController {
 
   @Get('stats')
   @ApiOperation({
-    summary: 'Counts, success rate, last seven days, live queue',
+    summary: 'Counts, success rate, last seven days, live queue, storage',
     description: "The caller's jobs; an admin's covers everyone's.",
   })
   @ApiEnvelope(JobStatsResponseDto)

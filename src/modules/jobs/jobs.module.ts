@@ -5,6 +5,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ArtifactStore } from './artifacts/artifact-store';
+import { StorageUsage } from './artifacts/storage-usage';
 import { CancelJobHandler } from './commands/cancel-job/cancel-job.handler';
 import { RetryJobHandler } from './commands/retry-job/retry-job.handler';
 import { SubmitJobBatchHandler } from './commands/submit-job-batch/submit-job-batch.handler';
@@ -53,6 +54,7 @@ import { SubmissionQuota } from './submission/submission-quota.interceptor';
     JobThreadPool,
     JobTypeRegistry,
     ArtifactStore,
+    StorageUsage,
     JobCache,
     JobStore,
     JobQueue,

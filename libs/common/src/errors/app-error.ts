@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   INVALID_CREDENTIALS: HttpStatus.UNAUTHORIZED,
   INVALID_REFRESH_TOKEN: HttpStatus.UNAUTHORIZED,
   FORBIDDEN: HttpStatus.FORBIDDEN,
+  /** Not a rate: waiting does not help until retention frees space, so no Retry-After (not a 429). */
+  STORAGE_QUOTA_EXCEEDED: HttpStatus.FORBIDDEN,
   NOT_FOUND: HttpStatus.NOT_FOUND,
   API_KEY_NOT_FOUND: HttpStatus.NOT_FOUND,
   JOB_NOT_FOUND: HttpStatus.NOT_FOUND,

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { AppError } from '@app/common/errors/app-error';
 import { testConfig } from '@app/testing/job-context';
+import { ArtifactTooLargeError } from './artifact-limits';
 import { ArtifactStore } from './artifact-store';
 
 describe(ArtifactStore.name, () => {
@@ -12,7 +13,7 @@ describe(ArtifactStore.name, () => {
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'artifact-store-'));
-    store = new ArtifactStore(testConfig({ ARTIFACTS_DIR: root }));
+    store = new ArtifactStore(testConfig({ ARTIFACTS_DIR: root, ARTIFACT_MAX_BYTES: '2048' }));
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -21,6 +22,24 @@ describe(ArtifactStore.name, () => {
     expect(saved).toEqual({ path: 'job-1/report.pdf', bytes: 9 });
     expect(readFileSync(join(root, 'job-1', 'report.pdf'), 'utf8')).toBe('%PDF-data');
     expect(await text(await store.open(saved.path))).toBe('%PDF-data');
+  });
+
+  it('keeps a file of exactly ARTIFACT_MAX_BYTES, and refuses one byte more before writing anything', async () => {
+    expect((await store.write('job-1', 'a.bin', Buffer.alloc(2048))).bytes).toBe(2048);
+    const error: unknown = await store.write('job-2', 'a.bin', Buffer.alloc(2049)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArtifactTooLargeError);
+    expect((error as Error).message).toBe(
+      'The artifact is 0 MB (2049 bytes), over the 0 MB (2048 bytes) limit (ARTIFACT_MAX_BYTES); nothing was kept',
+    );
+    expect(readdirSync(root)).toEqual(['job-1']);
+  });
+
+  it('leaves no temporary file behind when the write fails', async () => {
+    // The target name is a directory that is not empty: the rename fails after the data was written aside.
+    mkdirSync(join(root, 'job-1', 'taken', 'inside'), { recursive: true });
+    writeFileSync(join(root, 'job-1', 'taken', 'inside', 'f'), 'x');
+    await expect(store.write('job-1', 'taken', Buffer.from('data'))).rejects.toThrow();
+    expect(readdirSync(join(root, 'job-1'))).toEqual(['taken']);
   });
 
   it('replaces the file of an earlier attempt', async () => {

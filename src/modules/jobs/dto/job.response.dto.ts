@@ -71,6 +71,20 @@ class QueueCountsDto {
   @ApiProperty() prioritized: number;
 }
 
+class StorageUsageDto {
+  @ApiProperty({
+    description: 'Bytes of the kept artifacts (files of DONE jobs not yet purged by retention).',
+    example: 12897484,
+  })
+  usedBytes: number;
+  @ApiProperty({
+    description: "Each user's storage quota in bytes (USER_STORAGE_QUOTA_MB × 1,048,576).",
+    example: 524288000,
+  })
+  limitBytes: number;
+  @ApiProperty({ description: 'Kept artifacts counted in usedBytes.', example: 3 }) artifacts: number;
+}
+
 export class JobStatsResponseDto {
   @ApiProperty({ type: JobCountsDto }) counts: JobCountsDto;
   @ApiProperty({
@@ -90,5 +104,12 @@ export class JobStatsResponseDto {
   })
   queue: QueueCountsDto;
   @ApiProperty({ description: 'Worker connections on the queue.' }) workers: number;
+  @ApiProperty({
+    type: StorageUsageDto,
+    description:
+      "Your kept artifacts against your storage quota (admins: everyone's artifacts; the limit is still the " +
+      'per-user quota). At the quota, jobs that keep a file are refused (403 STORAGE_QUOTA_EXCEEDED).',
+  })
+  storage: StorageUsageDto;
   @ApiProperty({ description: 'Seconds since this API process started.' }) uptimeSeconds: number;
 }

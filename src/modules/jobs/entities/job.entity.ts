@@ -17,6 +17,8 @@ import type { JobPriority, JobStatus } from '../job-status';
 @Index('IDX_jobs_user_type_created', ['userId', 'type', 'createdAt'])
 @Index('IDX_jobs_status_updated', ['status', 'updatedAt'])
 @Index('IDX_jobs_webhook_pending', ['finishedAt'], { where: '"webhook_pending"' })
+// A user's storage in use, summed at each file-keeping finish and file-keeping submission.
+@Index('IDX_jobs_user_artifact_bytes', ['userId', 'artifactBytes'], { where: '"artifact_bytes" IS NOT NULL' })
 @Index('UQ_jobs_user_idempotency_key', ['userId', 'idempotencyKey'], {
   unique: true,
   where: '"idempotency_key" IS NOT NULL',
@@ -96,6 +98,14 @@ export class JobEntity {
 
   @Column({ name: 'artifact_content_type', type: 'varchar', length: 128, nullable: true })
   artifactContentType: string | null;
+
+  /**
+   * Size of the kept artifact, set by the same UPDATE that makes the job DONE with it (JobStore.succeed): what
+   * counts against its owner's USER_STORAGE_QUOTA_MB until retention deletes the row. A string: pg reads
+   * bigint so.
+   */
+  @Column({ name: 'artifact_bytes', type: 'bigint', nullable: true })
+  artifactBytes: string | null;
 
   /**
    * Outbox flag: set by the same UPDATE that finishes a job with a webhookUrl, cleared once its delivery is

@@ -14,7 +14,15 @@ export interface JobContext {
   log(message: string, level?: 'info' | 'warn' | 'error'): void;
   /** 0–100; shown on the job and pushed to its realtime subscribers. */
   progress(percent: number): void;
-  /** Keeps a file the job produced; it is served by GET /api/jobs/:id/artifact to the job's owner. */
+  /**
+   * ARTIFACT_MAX_BYTES: saveArtifact refuses a larger file (ArtifactTooLargeError, the attempt fails for good).
+   * A type that produces its file piece by piece stops once it is past this.
+   */
+  readonly maxArtifactBytes: number;
+  /**
+   * Keeps a file the job produced; it is served by GET /api/jobs/:id/artifact to the job's owner. It is kept
+   * only if the attempt succeeds and its owner's kept files stay within USER_STORAGE_QUOTA_MB.
+   */
   saveArtifact(file: {
     data: Buffer;
     filename: string;

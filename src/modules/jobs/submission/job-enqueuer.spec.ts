@@ -1,4 +1,5 @@
 import { fake } from '@app/testing/fake';
+import type { StorageUsage } from '../artifacts/storage-usage';
 import { JobEntity } from '../entities/job.entity';
 import type { JobQueue } from '../job-queue';
 import type { JobStore, NewJob } from '../job-store';
@@ -20,7 +21,11 @@ describe(JobEnqueuer.name, () => {
     }),
   };
   const queue = { enqueue: jest.fn() };
-  const sut = new JobEnqueuer(fake<JobStore>(store), fake<JobQueue>(queue));
+  const sut = new JobEnqueuer(
+    fake<JobStore>(store),
+    fake<JobQueue>(queue),
+    fake<StorageUsage>({ assertRoomFor: () => Promise.resolve() }),
+  );
   const draft = (type = 'sleep'): JobDraft => ({
     userId: 'u1',
     type,

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/common/errors/app-error';
 import { GroupCommit } from '@app/common/async/group-commit';
 import { isBackendUnavailable } from '@app/common/http/error-response';
+import { StorageUsage } from '../artifacts/storage-usage';
 import { JobEntity } from '../entities/job.entity';
 import { JobQueue } from '../job-queue';
 import { JobStore, NewJob } from '../job-store';
@@ -35,9 +36,17 @@ export class JobEnqueuer {
   constructor(
     private readonly store: JobStore,
     private readonly queue: JobQueue,
+    private readonly storage: StorageUsage,
   ) {}
 
+  /** The drafts (one user's) as jobs; 403 STORAGE_QUOTA_EXCEEDED for file-keeping types at that user's quota. */
   async submit(drafts: JobDraft[], via: NewJob['via']): Promise<JobEntity[]> {
+    // Here, where jobs are about to be made: an idempotent replay (which makes none) is not refused.
+    if (drafts.length > 0)
+      await this.storage.assertRoomFor(
+        drafts[0].userId,
+        drafts.map((draft) => draft.type),
+      );
     const submission = { drafts, via };
     return drafts.some((draft) => draft.idempotencyKey)
       ? (await this.write([submission]))[0]

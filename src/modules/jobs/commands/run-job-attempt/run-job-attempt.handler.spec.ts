@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { fake } from '@app/testing/fake';
 import { PrivateTargetError } from '@app/common/net/outbound-http';
 import type Redis from 'ioredis';
+import { StorageQuotaExceededError } from '../../artifacts/artifact-limits';
 import type { ArtifactStore } from '../../artifacts/artifact-store';
 import type { JobContext } from '../../job-types/job-type';
 import { PermanentJobError } from '../../job-types/permanent-job-error';
@@ -29,9 +30,12 @@ describe(RunJobAttemptHandler.name, () => {
   };
   const cancellation = new JobCancellation(fake<Redis>({}));
   const artifacts = {
+    maxBytes: 4096,
+    quotaBytes: 10_000,
     write: jest.fn((jobId: string, filename: string, data: Buffer) =>
       Promise.resolve({ path: `${jobId}/${filename}`, bytes: data.length }),
     ),
+    remove: jest.fn(() => Promise.resolve()),
   };
   const logs = { append: jest.fn(() => Promise.resolve()), flush: jest.fn(() => Promise.resolve()) };
   const sut = new RunJobAttemptHandler(
@@ -97,10 +101,39 @@ describe(RunJobAttemptHandler.name, () => {
       J1,
       1,
       { echoed: { delayMs: 1 } },
-      { path: `${J1}/out.csv`, contentType: 'text/csv' },
+      { path: `${J1}/out.csv`, contentType: 'text/csv', bytes: 3, quotaBytes: 10_000 },
     );
+    expect(run.mock.calls[0][1].maxArtifactBytes).toBe(4096);
     expect(logs.flush.mock.invocationCallOrder[0]).toBeLessThan(store.succeed.mock.invocationCallOrder[0]);
     expect(store.fail).not.toHaveBeenCalled();
+    expect(artifacts.remove).not.toHaveBeenCalled();
+  });
+
+  it('fails for good, and removes the file, when its owner has no room to keep it', async () => {
+    run.mockImplementation(async (_payload, context) => {
+      await context.saveArtifact({ data: Buffer.from('abc'), filename: 'out.csv', contentType: 'text/csv' });
+      return {};
+    });
+    store.succeed.mockRejectedValueOnce(new StorageQuotaExceededError(3, 9_999, 10_000));
+    const outcome = await attempt(0, 4);
+    expect(outcome).toEqual({ kind: 'failed', error: expect.stringMatching(/^Storage quota exceeded/) });
+    expect(store.scheduleRetry).not.toHaveBeenCalled();
+    expect(store.fail).toHaveBeenCalledWith(
+      J1,
+      1,
+      expect.stringContaining('you use 0 of 0 MB (9999 of 10000 bytes)'),
+    );
+    expect(artifacts.remove).toHaveBeenCalledWith(J1);
+    expect(artifacts.remove.mock.invocationCallOrder[0]).toBeLessThan(store.fail.mock.invocationCallOrder[0]);
+  });
+
+  it('removes the file of an attempt that fails after saving it', async () => {
+    run.mockImplementation(async (_payload, context) => {
+      await context.saveArtifact({ data: Buffer.from('abc'), filename: 'out.csv', contentType: 'text/csv' });
+      throw new Error('boom after the file');
+    });
+    await expect(attempt(0, 4)).resolves.toMatchObject({ kind: 'retry' });
+    expect(artifacts.remove).toHaveBeenCalledWith(J1);
   });
 
   it.each([1, 2, 3])(

@@ -56,7 +56,7 @@ export class RunJobAttemptHandler implements ICommandHandler<RunJobAttemptComman
     }
 
     const timer = setTimeout(() => controller.abort(new JobTimeoutError(job.timeoutMs)), job.timeoutMs);
-    let artifact: { path: string; contentType: string } | undefined;
+    let artifact: { path: string; contentType: string; bytes: number } | undefined;
     let lastProgress = 0;
     let progressWrites = Promise.resolve();
     const context: JobContext = {
@@ -65,6 +65,7 @@ export class RunJobAttemptHandler implements ICommandHandler<RunJobAttemptComman
       attempt,
       lifetimeAttempt: job.attemptsTotal,
       signal: controller.signal,
+      maxArtifactBytes: this.artifacts.maxBytes,
       log: (message, level = 'info') => void this.logs.append(jobId, level, message),
       progress: (percent) => {
         if (!Number.isFinite(percent)) return;
@@ -80,7 +81,7 @@ export class RunJobAttemptHandler implements ICommandHandler<RunJobAttemptComman
       },
       saveArtifact: async ({ data, filename, contentType }) => {
         const saved = await this.artifacts.write(jobId, filename, data);
-        artifact = { path: saved.path, contentType };
+        artifact = { ...saved, contentType };
         return { url: artifactUrl(jobId), bytes: saved.bytes };
       },
     };
@@ -90,12 +91,19 @@ export class RunJobAttemptHandler implements ICommandHandler<RunJobAttemptComman
       const result = await untilAborted(handler.instance.run(payload, context), controller.signal);
       await progressWrites;
       await this.logs.flush(jobId);
-      await this.store.succeed(jobId, attempt, result, artifact);
+      await this.store.succeed(
+        jobId,
+        attempt,
+        result,
+        artifact && { ...artifact, quotaBytes: this.artifacts.quotaBytes },
+      );
       return { kind: 'done' };
     } catch (error) {
       const reason: unknown = controller.signal.reason;
       await progressWrites;
       await this.logs.flush(jobId);
+      // A file this attempt wrote is kept only with its success (over the quota, it was refused).
+      if (artifact) await this.discardArtifact(jobId);
       if (reason instanceof JobCancelledError) {
         await this.logs.append(jobId, 'warn', `Attempt ${attempt} stopped: the job was cancelled`);
         return { kind: 'cancelled' };
@@ -115,6 +123,12 @@ export class RunJobAttemptHandler implements ICommandHandler<RunJobAttemptComman
       clearTimeout(timer);
       untrack();
     }
+  }
+
+  private async discardArtifact(jobId: string) {
+    await this.artifacts
+      .remove(jobId)
+      .catch((error: unknown) => this.logger.warn({ err: error, jobId }, 'Unkept artifact not removed'));
   }
 }
 

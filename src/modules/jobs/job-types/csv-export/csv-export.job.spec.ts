@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { ArtifactTooLargeError } from '../../artifacts/artifact-limits';
 import { testingContext, type TestingContext } from '@app/testing/job-context';
 import { inlineThreadPool } from '@app/testing/inline-thread-pool';
 import { CsvExportJob } from './csv-export.job';
+import { exportCsv } from './csv-export.task';
 
 describe(CsvExportJob.name, () => {
   const handler = new CsvExportJob(inlineThreadPool());
@@ -64,6 +67,37 @@ describe(CsvExportJob.name, () => {
     const result = await handler.run({ data, columns: ['c', 'a', 'missing'] }, t.context);
     expect(result.rows).toBe(2);
     expect(savedCsv()).toBe('c,a,missing\r\n3,1,\r\n6,4,\r\n');
+  });
+
+  it('builds across many pieces exactly the CSV built whole', async () => {
+    const data = Array.from({ length: 1000 }, (_, i) => ({ n: i, text: `row "${i}", ok` }));
+    await handler.run({ data }, t.context);
+    const whole = stringify([['n', 'text'], ...data.map((row) => [String(row.n), row.text])], {
+      record_delimiter: 'windows',
+    });
+    expect(savedCsv()).toBe(whole);
+  });
+
+  it('stops once the CSV is past the limit, long before building it whole, and keeps nothing', async () => {
+    const limited = testingContext({ maxArtifactBytes: 10_000 });
+    // 100,000 rows of about 12 bytes: 1.2 MB in all.
+    const data = Array.from({ length: 100_000 }, (_, i) => ({ value: `value-${i}` }));
+    const error: unknown = await handler.run({ data }, limited.context).catch((e: unknown) => e);
+    limited.cleanup();
+    expect(error).toBeInstanceOf(ArtifactTooLargeError);
+    expect((error as Error).message).toMatch(
+      /^The artifact is over the 0 MB \(10000 bytes\) limit \(ARTIFACT_MAX_BYTES\): producing it stopped at 0 MB \((\d+) bytes\)/,
+    );
+    const stoppedAt = Number(/stopped at 0 MB \((\d+) bytes\)/.exec((error as Error).message)![1]);
+    expect(stoppedAt).toBeGreaterThan(10_000);
+    expect(stoppedAt).toBeLessThan(20_000); // within one piece of the limit, not the whole 1.2 MB
+    expect(limited.artifacts).toEqual([]);
+  });
+
+  it('keeps a CSV of exactly the limit', () => {
+    const csv = exportCsv({ data: [{ a: 'x' }], maxBytes: 'a\r\nx\r\n'.length });
+    expect('data' in csv && csv.data.toString()).toBe('a\r\nx\r\n');
+    expect(exportCsv({ data: [{ a: 'xy' }], maxBytes: 6 })).toEqual({ tooLarge: { bytes: 7 } });
   });
 
   it('writes just the header for no data with columns, and an empty file for no data at all', async () => {

@@ -1,3 +1,4 @@
+import { ArtifactTooLargeError } from '../../artifacts/artifact-limits';
 import { asBuffer, JobThreadPool } from '../../job-threads/job-thread-pool';
 import { JobType, type JobContext, type JobRunner } from '../job-type';
 import { CsvExportPayload } from './csv-export.payload';
@@ -10,15 +11,18 @@ export interface CsvExportResult {
 
 /**
  * RFC 4180 CSV: a header row, CRLF line ends, fields quoted when they hold a comma, quote or line break.
- * Built in a job thread (exportCsv); the artifact is saved here.
+ * Built in a job thread (exportCsv), which stops once the CSV is past ARTIFACT_MAX_BYTES; the artifact is saved
+ * here.
  */
 @JobType('csv-export', CsvExportPayload)
 export class CsvExportJob implements JobRunner<CsvExportPayload, CsvExportResult> {
   constructor(private readonly threads: JobThreadPool) {}
 
   async run(payload: CsvExportPayload, context: JobContext): Promise<CsvExportResult> {
-    const csv = await this.threads.run('csv-export', payload, context.signal);
+    const maxBytes = context.maxArtifactBytes;
+    const csv = await this.threads.run('csv-export', { ...payload, maxBytes }, context.signal);
     context.signal.throwIfAborted();
+    if ('tooLarge' in csv) throw new ArtifactTooLargeError(csv.tooLarge.bytes, maxBytes, { stoppedAt: true });
     const saved = await context.saveArtifact({
       data: asBuffer(csv.data),
       filename: 'export.csv',

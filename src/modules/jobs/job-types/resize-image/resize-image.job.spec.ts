@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import sharp from 'sharp';
 import { PrivateTargetError } from '@app/common/net/outbound-http';
 import { testConfig, testingContext, type TestingContext } from '@app/testing/job-context';
 import { pixelBombPng } from '@app/testing/pixel-bomb';
+import { ArtifactTooLargeError } from '../../artifacts/artifact-limits';
 import { PermanentJobError } from '../permanent-job-error';
 import { ResizeImageJob } from './resize-image.job';
 
@@ -52,6 +54,24 @@ describe(ResizeImageJob.name, () => {
     const file = readFileSync(join(t.store.root, t.artifacts[0].path));
     return { file, meta: await sharp(file).metadata() };
   };
+
+  it('refuses an output over ARTIFACT_MAX_BYTES for good, keeping nothing', async () => {
+    const limited = testingContext({ maxArtifactBytes: 4096 });
+    const noise = await sharp(randomBytes(64 * 64 * 3), { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toBuffer();
+    const error: unknown = await allowing
+      .run({ imageBase64: noise.toString('base64'), width: 128 }, limited.context)
+      .catch((e: unknown) => e);
+    const files = readdirSync(limited.store.root);
+    limited.cleanup();
+    expect(error).toBeInstanceOf(ArtifactTooLargeError);
+    expect((error as Error).message).toMatch(
+      /^The artifact is [\d.]+ MB \(\d+ bytes\), over the 0 MB \(4096 bytes\) limit \(ARTIFACT_MAX_BYTES\)/,
+    );
+    expect(limited.artifacts).toEqual([]);
+    expect(files).toEqual([]);
+  });
 
   it('keeps the aspect ratio when only width is given, and the input format by default', async () => {
     const result = await allowing.run({ imageBase64: source.toString('base64'), width: 100 }, t.context);

@@ -7,7 +7,6 @@ import { PermanentJobError } from '../permanent-job-error';
 import {
   IMAGE_FORMATS,
   type ImageFormat,
-  MAX_OUTPUT_BYTES,
   MAX_OUTPUT_PIXELS,
   ResizeImagePayload,
 } from './resize-image.payload';
@@ -29,7 +28,10 @@ const MAX_INPUT_PIXELS = 100_000_000;
  * size. EXIF orientation is applied first, so photos come out upright. It stays on the main thread: sharp
  * decodes and encodes on libuv's own threads, off the event loop, and its memory is bounded by the input
  * and output pixel limits below. What the image cannot change by retrying (not an image, too many pixels
- * in or out, too many bytes out) fails the job at once.
+ * in or out, more bytes out than ARTIFACT_MAX_BYTES) fails the job at once. sharp encodes the image in one
+ * piece (its output stream, too, hands the whole buffer over at the end), so the encoded size is known only
+ * then: saveArtifact refuses it before a byte reaches the disk, and the pixel limit bounds the encoding's
+ * work (MAX_OUTPUT_PIXELS × 4 channels, about 64 MiB raw).
  */
 @JobType('resize-image', ResizeImagePayload)
 export class ResizeImageJob implements JobRunner<ResizeImagePayload, ResizeImageResult> {
@@ -69,10 +71,6 @@ export class ResizeImageJob implements JobRunner<ResizeImagePayload, ResizeImage
         throw new PermanentJobError(`The image could not be resized: ${error.message}`);
       });
     context.signal.throwIfAborted();
-    if (data.length > MAX_OUTPUT_BYTES)
-      throw new PermanentJobError(
-        `The resized image is ${data.length} bytes, more than the ${MAX_OUTPUT_BYTES} allowed`,
-      );
     context.progress(80);
 
     const saved = await context.saveArtifact({

@@ -19,9 +19,6 @@ export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
 /** Output width × height, checked at submission when both are given and at run time when height follows. */
 export const MAX_OUTPUT_PIXELS = 16_777_216;
-/** The encoded output; over it the attempt fails for good. */
-export const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
-
 /** Base64 of 10 MiB. */
 export const MAX_IMAGE_BASE64_LENGTH = Math.ceil((10 * 1024 * 1024) / 3) * 4;
 
@@ -101,7 +98,8 @@ export class ResizeImagePayload {
   @ApiPropertyOptional({
     description:
       `Output height in pixels; see width. width × height is at most ${MAX_OUTPUT_PIXELS} pixels, also when ` +
-      'height follows from the aspect ratio (then the attempt fails), and the encoded output at most 32 MiB.',
+      'height follows from the aspect ratio (then the attempt fails), and the encoded output at most the ' +
+      "server's ARTIFACT_MAX_BYTES (default 32 MiB).",
     type: 'integer',
     example: 600,
     minimum: 1,

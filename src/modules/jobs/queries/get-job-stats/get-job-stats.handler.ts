@@ -3,6 +3,7 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
+import { StorageUsage } from '../../artifacts/storage-usage';
 import { JOB_STATUSES, JobStatus } from '../../job-status';
 import { JOBS_QUEUE } from '../../jobs.queue';
 import { GetJobStatsQuery } from './get-job-stats.query';
@@ -14,6 +15,7 @@ export class GetJobStatsHandler implements IQueryHandler<GetJobStatsQuery> {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectQueue(JOBS_QUEUE) private readonly queue: Queue,
+    private readonly storage: StorageUsage,
   ) {}
 
   async execute({ userId }: GetJobStatsQuery) {
@@ -21,7 +23,7 @@ export class GetJobStatsHandler implements IQueryHandler<GetJobStatsQuery> {
     const params = userId ? [userId] : [];
     const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
     const since = new Date(today - 6 * DAY_MS);
-    const [statusRows, dayRows, queue, workers] = await Promise.all([
+    const [statusRows, dayRows, queue, workers, storage] = await Promise.all([
       this.db.query<{ status: JobStatus; count: number }[]>(
         `SELECT status, count(*)::int AS count FROM jobs WHERE ${scope} GROUP BY status`,
         params,
@@ -37,6 +39,7 @@ export class GetJobStatsHandler implements IQueryHandler<GetJobStatsQuery> {
       ),
       userId ? this.queueOf(userId) : this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
       this.queue.getWorkersCount(),
+      this.storage.of(userId),
     ]);
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     for (const row of statusRows) counts[row.status] = row.count;
@@ -57,6 +60,7 @@ export class GetJobStatsHandler implements IQueryHandler<GetJobStatsQuery> {
         prioritized: queue.prioritized ?? 0,
       },
       workers,
+      storage,
       uptimeSeconds: Math.floor(process.uptime()),
     };
   }
