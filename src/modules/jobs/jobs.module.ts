@@ -13,6 +13,7 @@ import { UpdateJobHandler } from './commands/update-job/update-job.handler';
 import { PurgeExpiredJobsHandler } from './commands/purge-expired-jobs/purge-expired-jobs.handler';
 import { RunJobAttemptHandler } from './commands/run-job-attempt/run-job-attempt.handler';
 import { LogWebhookAttemptHandler } from './event-handlers/log-webhook-attempt.event-handler';
+import { RemoveDeletedUserJobsHandler } from './event-handlers/remove-deleted-user-jobs.event-handler';
 import { JobLogEntity } from './entities/job-log.entity';
 import { JobEntity } from './entities/job.entity';
 import { JOB_TYPES } from './job-types/job-types';
@@ -68,6 +69,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     JobMaintenance,
     RunJobAttemptHandler,
     LogWebhookAttemptHandler,
+    RemoveDeletedUserJobsHandler,
     JobSearch,
     SubmitJobHandler,
     SubmitJobBatchHandler,
