@@ -64,9 +64,11 @@ describe('Sockets end when their credentials are revoked, on any API instance (e
   /** The socket is told why, then disconnected by the server. */
   async function expectEnded(client: RecordingSocket, reason = REVOKED) {
     await client.next('error', (e) => e.message === reason, 20_000);
-    await eventually(async () => {
-      if (client.socket.connected) throw new Error('socket still connected');
-    }, 20_000);
+    await eventually(
+      () =>
+        client.socket.connected ? Promise.reject(new Error('socket still connected')) : Promise.resolve(),
+      20_000,
+    );
   }
   /** Still connected and served: a ping is answered, and no error was ever sent to it. */
   async function expectAlive(client: RecordingSocket) {
@@ -190,9 +192,10 @@ describe('Sockets end when their credentials are revoked, on any API instance (e
     expect(left.body.data).toEqual([]);
 
     // The files are removed; the running job's queue entry ends without harm: the worker goes on.
-    await eventually(async () => {
-      if (existsSync(files)) throw new Error(`${files} still exists`);
-    }, 20_000);
+    await eventually(
+      () => (existsSync(files) ? Promise.reject(new Error(`${files} still exists`)) : Promise.resolve()),
+      20_000,
+    );
     const next = await submitJob(b, bystander.apiKey, { type: 'sleep', payload: { delayMs: 6000 } });
     expect((await waitForJob(b, bystander.apiKey, next.id)).status).toBe('DONE');
     expect(worker.child.exitCode).toBeNull();
