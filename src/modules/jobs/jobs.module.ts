@@ -36,6 +36,7 @@ import { GetJobLogsHandler } from './queries/get-job-logs/get-job-logs.handler';
 import { GetJobStatsHandler } from './queries/get-job-stats/get-job-stats.handler';
 import { GetJobHandler } from './queries/get-job/get-job.handler';
 import { ListJobsHandler } from './queries/list-jobs/list-jobs.handler';
+import { ListUserJobIdsHandler } from './queries/list-user-job-ids/list-user-job-ids.handler';
 import { Idempotency } from './submission/idempotency';
 import { JobDrafts } from './submission/job-drafts';
 import { JobEnqueuer } from './submission/job-enqueuer';
@@ -79,6 +80,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     PurgeExpiredJobsHandler,
     GetJobHandler,
     ListJobsHandler,
+    ListUserJobIdsHandler,
     GetJobLogsHandler,
     GetJobStatsHandler,
     GetJobArtifactHandler,

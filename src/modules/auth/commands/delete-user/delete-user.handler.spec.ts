@@ -1,7 +1,7 @@
-import type { EventBus } from '@nestjs/cqrs';
+import type { EventBus, QueryBus } from '@nestjs/cqrs';
 import { fake } from '@app/testing/fake';
 import type { DataSource } from 'typeorm';
-import { JobEntity } from '../../../jobs/entities/job.entity';
+import { ListUserJobIdsQuery } from '../../../jobs/queries/list-user-job-ids/list-user-job-ids.query';
 import type { CredentialRevocations } from '../../credential-revocations';
 import { UserEntity } from '../../entities/user.entity';
 import { UserDeletedEvent } from '../../events/user-deleted.event';
@@ -10,22 +10,26 @@ import { DeleteUserCommand } from './delete-user.command';
 import { DeleteUserHandler } from './delete-user.handler';
 
 describe(DeleteUserHandler.name, () => {
-  const tx = { findOne: jest.fn(), find: jest.fn(), delete: jest.fn() };
-  const db = { transaction: jest.fn((work: (manager: typeof tx) => Promise<unknown>) => work(tx)) };
+  const users = { existsBy: jest.fn(), delete: jest.fn() };
+  const db = { getRepository: jest.fn(() => users) };
+  const queries = { execute: jest.fn() };
   const liveUsers = { forget: jest.fn() };
   const revocations = { publish: jest.fn(() => Promise.resolve()) };
   const events = { publish: jest.fn() };
   const sut = new DeleteUserHandler(
     fake<DataSource>(db),
+    fake<QueryBus>(queries),
     fake<LiveUsers>(liveUsers),
     fake<CredentialRevocations>(revocations),
     fake<EventBus>(events),
   );
+  const notFound = { code: 'NOT_FOUND', status: 404 };
 
   beforeEach(() => {
     jest.clearAllMocks();
-    tx.findOne.mockResolvedValue({ id: 'u1' });
-    tx.find.mockResolvedValue([{ id: 'j1' }, { id: 'j2' }]);
+    users.existsBy.mockResolvedValue(true);
+    users.delete.mockResolvedValue({ affected: 1 });
+    queries.execute.mockResolvedValue(['j1', 'j2']);
   });
 
   it('refuses to delete the calling admin, naming the field', async () => {
@@ -34,29 +38,37 @@ describe(DeleteUserHandler.name, () => {
       status: 400,
       errors: { id: [expect.any(String)] },
     });
-    expect(db.transaction).not.toHaveBeenCalled();
+    expect(users.delete).not.toHaveBeenCalled();
   });
 
   it('answers 404 for an unknown user and announces nothing', async () => {
-    tx.findOne.mockResolvedValue(null);
-    await expect(sut.execute(new DeleteUserCommand('a1', 'u1'))).rejects.toMatchObject({
-      code: 'NOT_FOUND',
-      status: 404,
-    });
-    expect(tx.delete).not.toHaveBeenCalled();
+    users.existsBy.mockResolvedValue(false);
+    await expect(sut.execute(new DeleteUserCommand('a1', 'u1'))).rejects.toMatchObject(notFound);
+    expect(users.delete).not.toHaveBeenCalled();
     expect(revocations.publish).not.toHaveBeenCalled();
     expect(events.publish).not.toHaveBeenCalled();
   });
 
-  it('deletes the row, then has every process forget the user, then hands on their job ids', async () => {
+  it('answers 404 when a concurrent deletion got there first, and announces nothing itself', async () => {
+    users.delete.mockResolvedValue({ affected: 0 });
+    await expect(sut.execute(new DeleteUserCommand('a1', 'u1'))).rejects.toMatchObject(notFound);
+    expect(revocations.publish).not.toHaveBeenCalled();
+    expect(events.publish).not.toHaveBeenCalled();
+  });
+
+  it('lists the jobs, deletes the row, then has every process forget the user and hands on the job ids', async () => {
     await sut.execute(new DeleteUserCommand('a1', 'u1'));
-    expect(tx.find).toHaveBeenCalledWith(JobEntity, { select: { id: true }, where: { userId: 'u1' } });
-    expect(tx.delete).toHaveBeenCalledWith(UserEntity, { id: 'u1' });
+    expect(db.getRepository).toHaveBeenCalledWith(UserEntity);
+    expect(queries.execute).toHaveBeenCalledWith(new ListUserJobIdsQuery('u1'));
+    expect(users.delete).toHaveBeenCalledWith({ id: 'u1' });
+    expect(queries.execute.mock.invocationCallOrder[0]).toBeLessThan(
+      users.delete.mock.invocationCallOrder[0],
+    );
     expect(liveUsers.forget).toHaveBeenCalledWith('u1');
     expect(revocations.publish).toHaveBeenCalledWith({ kind: 'user', id: 'u1' });
-    expect(events.publish).toHaveBeenCalledWith(new UserDeletedEvent('u1', ['j1', 'j2']));
     expect(revocations.publish.mock.invocationCallOrder[0]).toBeGreaterThan(
-      tx.delete.mock.invocationCallOrder[0],
+      users.delete.mock.invocationCallOrder[0],
     );
+    expect(events.publish).toHaveBeenCalledWith(new UserDeletedEvent('u1', ['j1', 'j2']));
   });
 });

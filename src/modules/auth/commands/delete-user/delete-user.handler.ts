@@ -1,7 +1,7 @@
-import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler, EventBus, ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { AppError } from '@app/common/errors/app-error';
 import { DataSource } from 'typeorm';
-import { JobEntity } from '../../../jobs/entities/job.entity';
+import { ListUserJobIdsQuery } from '../../../jobs/queries/list-user-job-ids/list-user-job-ids.query';
 import { CredentialRevocations } from '../../credential-revocations';
 import { UserEntity } from '../../entities/user.entity';
 import { UserDeletedEvent } from '../../events/user-deleted.event';
@@ -18,6 +18,7 @@ import { DeleteUserCommand } from './delete-user.command';
 export class DeleteUserHandler implements ICommandHandler<DeleteUserCommand> {
   constructor(
     private readonly db: DataSource,
+    private readonly queries: QueryBus,
     private readonly liveUsers: LiveUsers,
     private readonly revocations: CredentialRevocations,
     private readonly events: EventBus,
@@ -28,17 +29,14 @@ export class DeleteUserHandler implements ICommandHandler<DeleteUserCommand> {
       throw new AppError('INVALID_OPERATION', 'Admins cannot delete their own account', {
         id: ['must not be your own user id'],
       });
-    const jobIds = await this.db.transaction(async (tx) => {
-      // Locks the row: a concurrent deletion of the same user waits here, then finds nothing.
-      const user = await tx.findOne(UserEntity, {
-        where: { id: userId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!user) throw new AppError('NOT_FOUND', 'User not found');
-      const jobs = await tx.find(JobEntity, { select: { id: true }, where: { userId } });
-      await tx.delete(UserEntity, { id: userId });
-      return jobs.map((job) => job.id);
-    });
+    if (!(await this.db.getRepository(UserEntity).existsBy({ id: userId })))
+      throw new AppError('NOT_FOUND', 'User not found');
+    // Asked first: once the row is gone the jobs are too. A job submitted in between still goes with the
+    // user (cascade), but a file it (or a job running now) writes after this stays on disk.
+    const jobIds = await this.queries.execute(new ListUserJobIdsQuery(userId));
+    const { affected } = await this.db.getRepository(UserEntity).delete({ id: userId });
+    // Deleted by someone else meanwhile: their call announced it.
+    if (affected !== 1) throw new AppError('NOT_FOUND', 'User not found');
     this.liveUsers.forget(userId);
     await this.revocations.publish({ kind: 'user', id: userId });
     this.events.publish(new UserDeletedEvent(userId, jobIds));
