@@ -105,6 +105,19 @@ describe('OpenAPI document (e2e)', () => {
     }
   });
 
+  it('documents DELETE /api/admin/users/{id}: 204 without a body, its errors, admin credentials', () => {
+    const operation = doc.paths['/api/admin/users/{id}']?.delete;
+    expect(operation).toBeDefined();
+    expect(operation.responses['204']).toBeDefined();
+    expect(operation.responses['204'].content).toBeUndefined();
+    expect(Object.keys(operation.responses).sort()).toEqual(['204', '400', '401', '403', '404', '503']);
+    for (const code of ['400', '401', '403', '404', '503'])
+      expect(operation.responses[code].content?.['application/json']?.schema.$ref).toMatch(
+        /ErrorResponseDto$/,
+      );
+    expect(operation.security).toEqual(expect.arrayContaining([{ bearer: [] }, { apiKey: [] }]));
+  });
+
   it('documents request bodies with their constraints', () => {
     const register = doc.components.schemas.RegisterUserDto as Schema & {
       properties: Record<string, object>;

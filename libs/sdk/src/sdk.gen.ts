@@ -3,6 +3,9 @@
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client';
 import { client } from './client.gen';
 import type {
+  AdminDeleteUserData,
+  AdminDeleteUserErrors,
+  AdminDeleteUserResponses,
   AdminListJobsData,
   AdminListJobsErrors,
   AdminListJobsResponses,
@@ -155,6 +158,23 @@ export const adminStats = <ThrowOnError extends boolean = false>(
       { scheme: 'bearer', type: 'http' },
     ],
     url: '/api/admin/stats',
+    ...options,
+  });
+
+/**
+ * Delete a user and everything they own (admins only)
+ *
+ * The user's API keys, tokens, webhook secret, jobs (with their logs, deliveries and files) go with them. Their access tokens answer 401 and their sockets are disconnected on every API instance at once. An admin cannot delete themself (400).
+ */
+export const adminDeleteUser = <ThrowOnError extends boolean = false>(
+  options: Options<AdminDeleteUserData, ThrowOnError>,
+): RequestResult<AdminDeleteUserResponses, AdminDeleteUserErrors, ThrowOnError> =>
+  (options.client ?? client).delete<AdminDeleteUserResponses, AdminDeleteUserErrors, ThrowOnError>({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/api/admin/users/{id}',
     ...options,
   });
 

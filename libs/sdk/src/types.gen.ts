@@ -783,6 +783,49 @@ export type AdminStatsResponses = {
 
 export type AdminStatsResponse = AdminStatsResponses[keyof AdminStatsResponses];
 
+export type AdminDeleteUserData = {
+  body?: never;
+  path: {
+    id: string;
+  };
+  query?: never;
+  url: '/api/admin/users/{id}';
+};
+
+export type AdminDeleteUserErrors = {
+  /**
+   * Validation failed or invalid operation (`errors` names each field)
+   */
+  400: ErrorResponseDto;
+  /**
+   * Missing, expired or invalid credentials
+   */
+  401: ErrorResponseDto;
+  /**
+   * Authenticated, but not allowed
+   */
+  403: ErrorResponseDto;
+  /**
+   * Not found (or not yours)
+   */
+  404: ErrorResponseDto;
+  /**
+   * A backing service (PostgreSQL or Redis) is unavailable
+   */
+  503: ErrorResponseDto;
+};
+
+export type AdminDeleteUserError = AdminDeleteUserErrors[keyof AdminDeleteUserErrors];
+
+export type AdminDeleteUserResponses = {
+  /**
+   * Deleted
+   */
+  204: void;
+};
+
+export type AdminDeleteUserResponse = AdminDeleteUserResponses[keyof AdminDeleteUserResponses];
+
 export type AuthListApiKeysData = {
   body?: never;
   path?: never;

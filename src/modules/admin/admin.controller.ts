@@ -1,10 +1,12 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ResponseMessage } from '@app/common/http/response-message.decorator';
 import { CurrentCharge, QuotaCharge } from '@app/common/rate-limit/quota';
+import { UuidParam } from '@app/common/http/validation';
 import { ApiEnvelope, ApiErrors, ApiPaginated } from '@app/common/swagger/api-envelope.decorator';
 import { AuthUser, CurrentUser } from '../auth/auth-user';
+import { DeleteUserCommand } from '../auth/commands/delete-user/delete-user.command';
 import { Roles } from '../auth/roles.decorator';
 import { JobResponseDto } from '../jobs/dto/job.response.dto';
 import { ReplayJobsCommand } from './commands/replay-jobs/replay-jobs.command';
@@ -68,5 +70,23 @@ export class AdminController {
   replay(@CurrentUser() admin: AuthUser, @Body() dto: ReplayJobsDto, @CurrentCharge() charge: QuotaCharge) {
     const { dryRun, limit, ...filter } = dto;
     return this.commands.execute(new ReplayJobsCommand(admin, filter, dryRun, limit, charge));
+  }
+
+  @Delete('users/:id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    summary: 'Delete a user and everything they own (admins only)',
+    description:
+      "The user's API keys, tokens, webhook secret, jobs (with their logs, deliveries and files) go with them. " +
+      'Their access tokens answer 401 and their sockets are disconnected on every API instance at once. ' +
+      'An admin cannot delete themself (400).',
+  })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrors(400, 401, 403, 404, 503)
+  async deleteUser(
+    @CurrentUser() admin: AuthUser,
+    @Param('id', new UuidParam('NOT_FOUND', 'User not found')) id: string,
+  ): Promise<void> {
+    await this.commands.execute(new DeleteUserCommand(admin.id, id));
   }
 }

@@ -8,6 +8,15 @@ export interface AuthUser {
   role: Role;
 }
 
+/**
+ * A user with the credential that authenticated them, for callers that must hear of its revocation
+ * (sockets): the API key's id, or the refresh family (`fid`) of the login an access token came from.
+ */
+export interface AuthenticatedUser extends AuthUser {
+  apiKeyId?: string;
+  familyId?: string;
+}
+
 export const CurrentUser = createParamDecorator(
   (_: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<{ user: AuthUser }>().user,
 );

@@ -9,6 +9,7 @@ import type { Env } from '../../config/env';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { CreateApiKeyHandler } from './commands/create-api-key/create-api-key.handler';
+import { DeleteUserHandler } from './commands/delete-user/delete-user.handler';
 import { EnsureAdminCommand } from './commands/ensure-admin/ensure-admin.command';
 import { EnsureAdminHandler } from './commands/ensure-admin/ensure-admin.handler';
 import { LoginHandler } from './commands/login/login.handler';
@@ -29,6 +30,7 @@ import { AuthenticateTokenHandler } from './queries/authenticate-token/authentic
 import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handler';
 import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
+import { CredentialRevocations } from './credential-revocations';
 import { LiveUsers } from './live-users';
 import { TokenIssuer } from './token-issuer';
 
@@ -39,18 +41,22 @@ import { TokenIssuer } from './token-issuer';
     TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity, ApiKeyEntity, WebhookSecretEntity]),
   ],
   controllers: [AuthController],
+  // The realtime gateway ends sockets on revocations.
+  exports: [CredentialRevocations],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     JwtStrategy,
     ApiKeyStrategy,
     TokenIssuer,
     LiveUsers,
+    CredentialRevocations,
     RegisterUserHandler,
     LoginHandler,
     RefreshTokensHandler,
     LogoutHandler,
     CreateApiKeyHandler,
     RevokeApiKeyHandler,
+    DeleteUserHandler,
     RotateWebhookSecretHandler,
     EnsureAdminHandler,
     GetCurrentUserHandler,

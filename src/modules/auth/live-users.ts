@@ -1,9 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { CredentialRevocations } from './credential-revocations';
 import { UserEntity } from './entities/user.entity';
 
-/** A user seen to exist is not asked about again for this long: a deleted user's token fails within it. */
+/**
+ * A user seen to exist is not asked about again for this long. A deletion (DeleteUserHandler) makes every
+ * process forget the user at once, through CredentialRevocations; the cache only bounds what a deletion
+ * made while a process was cut off from Redis can cost.
+ */
 const EXISTS_CACHE_MS = 2_000;
 const MAX_CACHED = 10_000;
 
@@ -16,7 +21,14 @@ const MAX_CACHED = 10_000;
 export class LiveUsers {
   private readonly seen = new Map<string, number>();
 
-  constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {}
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    revocations: CredentialRevocations,
+  ) {
+    revocations.onRevoked(({ kind, id }) => {
+      if (kind === 'user') this.forget(id);
+    });
+  }
 
   async exists(userId: string): Promise<boolean> {
     const until = this.seen.get(userId);

@@ -34,6 +34,8 @@ describe(TokenIssuer.name, () => {
     });
     expect(claims).toMatchObject({ sub: 'u1', email: 'ada@example.com', role: 'user', typ: 'access' });
     expect(claims.exp - claims.iat).toBe(900);
+    // The access token names the login (refresh family) it belongs to.
+    expect(claims.fid).toBe((await sut.verifyRefresh(pair.refreshToken))!.fam);
   });
 
   it('records the refresh token it issues, starting a new family on login', async () => {
@@ -57,6 +59,7 @@ describe(TokenIssuer.name, () => {
     const tx = { insert: jest.fn() };
     const pair = await sut.issue(user, { familyId: 'f1', parentId: 'j0' }, fake<EntityManager>(tx));
     expect(await sut.verifyRefresh(pair.refreshToken)).toMatchObject({ fam: 'f1' });
+    expect(jwt.decode(pair.accessToken)).toMatchObject({ fid: 'f1', typ: 'access' });
     expect(tx.insert).toHaveBeenCalledWith(
       RefreshTokenEntity,
       expect.objectContaining({ familyId: 'f1', parentId: 'j0' }),

@@ -19,6 +19,8 @@ export interface AccessClaims {
   sub: string;
   email: string;
   role: AuthUser['role'];
+  /** The refresh family (the login) the token was issued for: a logout or a reuse revokes it. */
+  fid: string;
   typ: 'access';
 }
 
@@ -57,7 +59,13 @@ export class TokenIssuer {
       parentId: family.parentId,
       expiresAt: new Date(Date.now() + this.refreshTtl * 1000),
     });
-    const access: AccessClaims = { sub: user.id, email: user.email, role: user.role, typ: 'access' };
+    const access: AccessClaims = {
+      sub: user.id,
+      email: user.email,
+      role: user.role,
+      fid: family.familyId,
+      typ: 'access',
+    };
     const refresh: RefreshClaims = { sub: user.id, jti, fam: family.familyId, typ: 'refresh' };
     return {
       accessToken: await this.jwt.signAsync(access, {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { fake } from '@app/testing/fake';
-import type { Repository } from 'typeorm';
+import { QueryFailedError, type Repository } from 'typeorm';
 import type { JobLogEntity } from './entities/job-log.entity';
 import { JobLogWriter } from './job-log-writer';
 
@@ -104,5 +104,29 @@ describe(JobLogWriter.name, () => {
     pending[1].resolve();
     await drained;
     expect(batches()).toEqual([['a:1'], ['a:2']]);
+  });
+
+  it("writes the other jobs' lines of a batch when one job is gone (foreign key), each job's in order", async () => {
+    jest.mocked(Logger.prototype.warn).mockClear();
+    const fkViolation = Object.assign(new QueryFailedError('INSERT', [], new Error('fk')), {
+      driverError: { code: '23503' },
+    });
+    const done = [
+      sut.append('a', 'info', 'a1'),
+      sut.append('gone', 'info', 'g1'),
+      sut.append('a', 'info', 'a2'),
+      sut.append('b', 'info', 'b1'),
+    ];
+    await tick();
+    pending[0].reject(fkViolation);
+    await tick();
+    pending[1].resolve(); // a
+    await tick();
+    pending[2].reject(fkViolation); // gone
+    await tick();
+    pending[3].resolve(); // b
+    await Promise.all(done);
+    expect(batches()).toEqual([['a:a1', 'gone:g1', 'a:a2', 'b:b1'], ['a:a1', 'a:a2'], ['gone:g1'], ['b:b1']]);
+    expect(Logger.prototype.warn).not.toHaveBeenCalled();
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
 import { JobLogEntity } from './entities/job-log.entity';
 import type { LogLevel } from './job-status';
 
@@ -61,14 +61,27 @@ export class JobLogWriter {
   private async write(lines: Line[]) {
     for (let start = 0; start < lines.length; start += MAX_ROWS) {
       const rows = lines.slice(start, start + MAX_ROWS);
-      await this.logs
-        .insert(rows)
-        .catch((error: unknown) =>
-          this.logger.warn(
-            { err: error, jobIds: [...new Set(rows.map((r) => r.jobId))] },
-            'Could not write job log lines',
-          ),
-        );
+      await this.logs.insert(rows).catch(async (error: unknown) => {
+        if (!isForeignKeyViolation(error)) return this.warn(error, rows);
+        // A job of the batch is gone (its user was deleted while it ran): the other jobs keep their lines.
+        const jobIds = [...new Set(rows.map((row) => row.jobId))];
+        for (const jobRows of jobIds.map((id) => rows.filter((row) => row.jobId === id)))
+          await this.logs
+            .insert(jobRows)
+            .catch((again: unknown) =>
+              isForeignKeyViolation(again) ? undefined : this.warn(again, jobRows),
+            );
+      });
     }
   }
+
+  private warn(error: unknown, rows: Line[]) {
+    this.logger.warn(
+      { err: error, jobIds: [...new Set(rows.map((r) => r.jobId))] },
+      'Could not write job log lines',
+    );
+  }
 }
+
+const isForeignKeyViolation = (error: unknown) =>
+  error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23503';

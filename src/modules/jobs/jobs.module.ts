@@ -14,6 +14,7 @@ import { UpdateJobHandler } from './commands/update-job/update-job.handler';
 import { PurgeExpiredJobsHandler } from './commands/purge-expired-jobs/purge-expired-jobs.handler';
 import { RunJobAttemptHandler } from './commands/run-job-attempt/run-job-attempt.handler';
 import { LogWebhookAttemptHandler } from './event-handlers/log-webhook-attempt.event-handler';
+import { RemoveDeletedUserJobsHandler } from './event-handlers/remove-deleted-user-jobs.event-handler';
 import { JobLogEntity } from './entities/job-log.entity';
 import { JobEntity } from './entities/job.entity';
 import { JOB_TYPES } from './job-types/job-types';
@@ -36,6 +37,7 @@ import { GetJobLogsHandler } from './queries/get-job-logs/get-job-logs.handler';
 import { GetJobStatsHandler } from './queries/get-job-stats/get-job-stats.handler';
 import { GetJobHandler } from './queries/get-job/get-job.handler';
 import { ListJobsHandler } from './queries/list-jobs/list-jobs.handler';
+import { ListUserJobIdsHandler } from './queries/list-user-job-ids/list-user-job-ids.handler';
 import { Idempotency } from './submission/idempotency';
 import { JobDrafts } from './submission/job-drafts';
 import { JobEnqueuer } from './submission/job-enqueuer';
@@ -70,6 +72,7 @@ import { SubmissionQuota } from './submission/submission-quota.interceptor';
     JobMaintenance,
     RunJobAttemptHandler,
     LogWebhookAttemptHandler,
+    RemoveDeletedUserJobsHandler,
     JobSearch,
     SubmitJobHandler,
     SubmitJobBatchHandler,
@@ -79,6 +82,7 @@ import { SubmissionQuota } from './submission/submission-quota.interceptor';
     PurgeExpiredJobsHandler,
     GetJobHandler,
     ListJobsHandler,
+    ListUserJobIdsHandler,
     GetJobLogsHandler,
     GetJobStatsHandler,
     GetJobArtifactHandler,

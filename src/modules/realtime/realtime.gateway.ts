@@ -16,7 +16,8 @@ import {
   ServerToClientEvents,
   SubscribeAck,
 } from '@app/contracts/realtime-events';
-import type { AuthUser } from '../auth/auth-user';
+import type { AuthenticatedUser, AuthUser } from '../auth/auth-user';
+import { CredentialRevocations, Revocation } from '../auth/credential-revocations';
 import { credentialsFrom } from '../auth/credentials';
 import { AuthenticateTokenQuery } from '../auth/queries/authenticate-token/authenticate-token.query';
 import { GetJobQuery } from '../jobs/queries/get-job/get-job.query';
@@ -25,23 +26,37 @@ type ConveyorSocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
   Record<string, never>,
-  { user: AuthUser; token: string }
+  { user: AuthenticatedUser; token: string }
 >;
 
 const NOT_FOUND = 'Job not found';
+const REVOKED = 'Credentials revoked';
+
+/** This instance's room of the sockets a revocation ends (server-side only: clients never see these). */
+const revocationRoom = ({ kind, id }: Revocation) => (kind === 'user' ? rooms.user(id) : `${kind}:${id}`);
 
 /**
  * Socket.io on the API's port. The handshake must carry an access token or an API key (`auth.token` or
  * `?token=`): otherwise `connect_error` "Unauthorized" and no connection. Every socket is in its user's room
- * (admins also in the admins room); `subscribe` adds a job's room, for the owner's jobs only.
+ * (admins also in the admins room); `subscribe` adds a job's room, for the owner's jobs only. A socket ends
+ * when its access token expires, and as soon as its API key, its login (the token's refresh family) or its
+ * user is revoked on any instance (CredentialRevocations).
  */
 @WebSocketGateway()
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(RealtimeGateway.name);
 
-  constructor(private readonly queries: QueryBus) {}
+  private server?: Server;
+
+  constructor(
+    private readonly queries: QueryBus,
+    revocations: CredentialRevocations,
+  ) {
+    revocations.onRevoked((revocation) => this.endRevoked(revocation));
+  }
 
   afterInit(server: Server) {
+    this.server = server;
     server.use((client, next) => {
       const socket = client as ConveyorSocket;
       const credentials = credentialsFrom({
@@ -65,13 +80,27 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection {
 
   async handleConnection(socket: ConveyorSocket) {
     const { user } = socket.data;
-    await socket.join(user.role === 'admin' ? [rooms.user(user.id), rooms.admins] : [rooms.user(user.id)]);
+    const joined = [rooms.user(user.id)];
+    if (user.role === 'admin') joined.push(rooms.admins);
+    if (user.apiKeyId) joined.push(revocationRoom({ kind: 'api-key', id: user.apiKeyId }));
+    if (user.familyId) joined.push(revocationRoom({ kind: 'family', id: user.familyId }));
+    await socket.join(joined);
     socket.emit('connected', { message: 'Connected to Conveyor realtime', userId: user.id });
     // An access token's socket ends when the token does (API keys have no expiry).
     const exp = tokenExpiry(socket.data.token);
     if (exp !== undefined) {
       const timer = setTimeout(() => this.end(socket, 'Token expired'), Math.max(0, exp * 1000 - Date.now()));
       socket.once('disconnect', () => clearTimeout(timer));
+    }
+  }
+
+  /** The sockets of this instance that the revocation concerns (every instance hears it and ends its own). */
+  private endRevoked(revocation: Revocation) {
+    const namespace = this.server?.of('/');
+    const ids = namespace?.adapter.rooms.get(revocationRoom(revocation));
+    for (const id of ids ? [...ids] : []) {
+      const socket = namespace?.sockets.get(id);
+      if (socket) this.end(socket as ConveyorSocket, REVOKED);
     }
   }
 
@@ -88,8 +117,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection {
   ): Promise<SubscribeAck> {
     // The credentials are checked again: a revoked key or a deleted user's socket subscribes to nothing.
     if (!(await this.queries.execute(new AuthenticateTokenQuery(socket.data.token)).catch(() => undefined))) {
-      this.end(socket, 'Credentials revoked');
-      return { success: false, message: 'Credentials revoked' };
+      this.end(socket, REVOKED);
+      return { success: false, message: REVOKED };
     }
     const jobId = (body as { jobId?: unknown } | null)?.jobId;
     if (typeof jobId !== 'string' || !isUUID(jobId) || !(await this.owns(socket.data.user, jobId))) {

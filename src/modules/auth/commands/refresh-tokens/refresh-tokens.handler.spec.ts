@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { fake } from '@app/testing/fake';
 import { DataSource, IsNull } from 'typeorm';
+import type { CredentialRevocations } from '../../credential-revocations';
 import { RefreshTokenEntity } from '../../entities/refresh-token.entity';
 import { UserEntity } from '../../entities/user.entity';
 import type { TokenIssuer } from '../../token-issuer';
@@ -20,7 +21,12 @@ describe(RefreshTokensHandler.name, () => {
     getRepository: jest.fn(() => tokenRepo),
   };
   const tokens = { verifyRefresh: jest.fn(), issue: jest.fn(() => Promise.resolve(pair)) };
-  const sut = new RefreshTokensHandler(fake<DataSource>(db), fake<TokenIssuer>(tokens));
+  const revocations = { publish: jest.fn(() => Promise.resolve()) };
+  const sut = new RefreshTokensHandler(
+    fake<DataSource>(db),
+    fake<TokenIssuer>(tokens),
+    fake<CredentialRevocations>(revocations),
+  );
   const invalid = { name: 'AppError', code: 'INVALID_REFRESH_TOKEN', status: 401 };
 
   beforeEach(() => {
@@ -37,7 +43,7 @@ describe(RefreshTokensHandler.name, () => {
     expect(db.transaction).not.toHaveBeenCalled();
   });
 
-  it('revokes the family when the token was already spent', async () => {
+  it('revokes the family when the token was already spent, and announces it', async () => {
     tx.update.mockResolvedValue({ affected: 0 });
     await expect(sut.execute(new RefreshTokensCommand('spent'))).rejects.toMatchObject(invalid);
     expect(db.getRepository).toHaveBeenCalledWith(RefreshTokenEntity);
@@ -45,6 +51,7 @@ describe(RefreshTokensHandler.name, () => {
       { familyId: 'f1', revokedAt: IsNull() },
       { revokedAt: expect.any(Date) },
     );
+    expect(revocations.publish).toHaveBeenCalledWith({ kind: 'family', id: 'f1' });
     expect(tokens.issue).not.toHaveBeenCalled();
   });
 
@@ -62,6 +69,7 @@ describe(RefreshTokensHandler.name, () => {
       tx,
     );
     expect(tokenRepo.update).not.toHaveBeenCalled();
+    expect(revocations.publish).not.toHaveBeenCalled();
   });
 
   it('refuses a token whose user no longer exists', async () => {

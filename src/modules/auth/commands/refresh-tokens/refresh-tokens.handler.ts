@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { AppError } from '@app/common/errors/app-error';
 import { DataSource, IsNull } from 'typeorm';
+import { CredentialRevocations } from '../../credential-revocations';
 import { RefreshTokenEntity } from '../../entities/refresh-token.entity';
 import { UserEntity } from '../../entities/user.entity';
 import { TokenIssuer } from '../../token-issuer';
@@ -11,7 +12,8 @@ const invalid = () => new AppError('INVALID_REFRESH_TOKEN', 'Invalid or expired 
 
 /**
  * Rotation with reuse detection: the presented token is marked used by a conditional update, so of two
- * concurrent refreshes with one token only one wins; presenting a used token revokes its whole family.
+ * concurrent refreshes with one token only one wins; presenting a used token revokes its whole family (and
+ * ends the sockets of the family's access tokens, on every API instance).
  */
 @CommandHandler(RefreshTokensCommand)
 export class RefreshTokensHandler implements ICommandHandler<RefreshTokensCommand> {
@@ -20,6 +22,7 @@ export class RefreshTokensHandler implements ICommandHandler<RefreshTokensComman
   constructor(
     private readonly db: DataSource,
     private readonly tokens: TokenIssuer,
+    private readonly revocations: CredentialRevocations,
   ) {}
 
   async execute({ refreshToken }: RefreshTokensCommand) {
@@ -44,6 +47,7 @@ export class RefreshTokensHandler implements ICommandHandler<RefreshTokensComman
       await this.db
         .getRepository(RefreshTokenEntity)
         .update({ familyId: claims.fam, revokedAt: IsNull() }, { revokedAt: new Date() });
+      await this.revocations.publish({ kind: 'family', id: claims.fam });
       this.logger.warn({ userId: claims.sub, familyId: claims.fam }, 'Refresh token reused: family revoked');
       throw invalid();
     }

@@ -32,12 +32,13 @@ describe(AuthenticateApiKeyHandler.name, () => {
     expect(apiKeys.update).not.toHaveBeenCalled();
   });
 
-  it('answers the owner and stamps a never-used key', async () => {
+  it('answers the owner with the key id, and stamps a never-used key', async () => {
     apiKeys.findOne.mockResolvedValue(found(null));
     await expect(sut.execute(new AuthenticateApiKeyQuery(key))).resolves.toEqual({
       id: 'u1',
       email: 'ada@example.com',
       role: 'user',
+      apiKeyId: 'k1',
     });
     expect(apiKeys.update).toHaveBeenCalledWith(
       [

@@ -29,6 +29,6 @@ export class AuthenticateApiKeyHandler implements IQueryHandler<AuthenticateApiK
         { lastUsedAt: new Date(now) },
       );
     }
-    return { id: apiKey.user.id, email: apiKey.user.email, role: apiKey.user.role };
+    return { id: apiKey.user.id, email: apiKey.user.email, role: apiKey.user.role, apiKeyId: apiKey.id };
   }
 }

@@ -1,8 +1,8 @@
 import { Query } from '@nestjs/cqrs';
-import type { AuthUser } from '../../auth-user';
+import type { AuthenticatedUser } from '../../auth-user';
 
-/** The owner of an active API key, or undefined. */
-export class AuthenticateApiKeyQuery extends Query<AuthUser | undefined> {
+/** The owner of an active API key (with the key's id), or undefined. */
+export class AuthenticateApiKeyQuery extends Query<AuthenticatedUser | undefined> {
   constructor(readonly key: string) {
     super();
   }

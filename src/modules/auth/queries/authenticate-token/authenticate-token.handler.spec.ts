@@ -34,6 +34,16 @@ describe(AuthenticateTokenHandler.name, () => {
     expect(queries.execute).not.toHaveBeenCalled();
   });
 
+  it("returns the token's refresh family (fid) with the user", async () => {
+    const token = await jwt.signAsync({ ...claims, fid: 'f1', typ: 'access' }, { secret, expiresIn: 60 });
+    await expect(sut.execute(new AuthenticateTokenQuery(token))).resolves.toEqual({
+      id: 'u1',
+      email: 'ada@example.com',
+      role: 'user',
+      familyId: 'f1',
+    });
+  });
+
   it('refuses a refresh token signed with the same secret', async () => {
     const token = await jwt.signAsync({ ...claims, typ: 'refresh' }, { secret, expiresIn: 60 });
     await expect(sut.execute(new AuthenticateTokenQuery(token))).resolves.toBeUndefined();

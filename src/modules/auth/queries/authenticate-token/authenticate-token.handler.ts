@@ -31,7 +31,9 @@ export class AuthenticateTokenHandler implements IQueryHandler<AuthenticateToken
         algorithms: ['HS256'],
       });
       if (claims.typ !== 'access' || !(await this.liveUsers.exists(claims.sub))) return undefined;
-      return { id: claims.sub, email: claims.email, role: claims.role };
+      // Tokens issued before `fid` existed name no family: they end at expiry or with their user.
+      const familyId = typeof claims.fid === 'string' ? claims.fid : undefined;
+      return { id: claims.sub, email: claims.email, role: claims.role, ...(familyId ? { familyId } : {}) };
     } catch {
       return undefined;
     }
