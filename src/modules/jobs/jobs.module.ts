@@ -34,7 +34,11 @@ import { GetJobArtifactHandler } from './queries/get-job-artifact/get-job-artifa
 import { GetJobLogsHandler } from './queries/get-job-logs/get-job-logs.handler';
 import { GetJobStatsHandler } from './queries/get-job-stats/get-job-stats.handler';
 import { GetJobHandler } from './queries/get-job/get-job.handler';
+import { GetJobPositionHandler } from './queries/get-job-position/get-job-position.handler';
 import { ListJobsHandler } from './queries/list-jobs/list-jobs.handler';
+import { QueueCounts } from './queue-position/queue-counts';
+import { QueuePosition } from './queue-position/queue-position';
+import { NoQueuePositionSource, QUEUE_POSITION_SOURCE } from './queue-position/queue-position-source';
 import { Idempotency } from './submission/idempotency';
 import { JobDrafts } from './submission/job-drafts';
 import { JobEnqueuer } from './submission/job-enqueuer';
@@ -76,6 +80,11 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     UpdateJobHandler,
     PurgeExpiredJobsHandler,
     GetJobHandler,
+    GetJobPositionHandler,
+    QueueCounts,
+    QueuePosition,
+    // FairShare replaces this once wired (held jobs, the fair order).
+    { provide: QUEUE_POSITION_SOURCE, useClass: NoQueuePositionSource },
     ListJobsHandler,
     GetJobLogsHandler,
     GetJobStatsHandler,
