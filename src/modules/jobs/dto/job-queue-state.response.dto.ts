@@ -25,7 +25,12 @@ export class JobQueueStateDto implements JobQueueState {
   })
   ahead: number;
 
-  @ApiProperty({ type: 'integer', minimum: 1, example: 13, description: 'Place in line from 1: `ahead + 1`.' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    example: 13,
+    description: 'Place in line from 1: `ahead + 1`.',
+  })
   position: number;
 
   @ApiProperty({ example: 'Waiting: 12 jobs are ahead of it.', description: 'One sentence saying why.' })

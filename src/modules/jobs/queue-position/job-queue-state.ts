@@ -97,6 +97,8 @@ export function describeQueueState(inputs: QueueStateInputs): JobQueueState {
     return at('held', reason, null);
   }
   const reason =
-    ahead === 0 ? 'Waiting: it is next in line.' : `Waiting: ${plural(ahead, 'job is', 'jobs are')} ahead of it.`;
+    ahead === 0
+      ? 'Waiting: it is next in line.'
+      : `Waiting: ${plural(ahead, 'job is', 'jobs are')} ahead of it.`;
   return at('waiting', reason, estimateStart(now, position, inputs.recentStarts));
 }
