@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { JOB_PRIORITIES, type JobPriority } from '../job-status';
 import { bullPriority } from '../jobs.queue';
+import { preparedQuery } from '../prepared-query';
 
 /**
  * When a PENDING job enters BullMQ's ordered set of waiting jobs: on submission, or once its start time or
@@ -53,9 +54,13 @@ export class QueueCounts {
 
   async of(jobId: string, priority: JobPriority): Promise<QueueCountsResult> {
     const higher = JOB_PRIORITIES.filter((p) => bullPriority(p) < bullPriority(priority));
-    const [row] = await this.db.query<
-      { ahead: number; starts: number; oldest_start: Date | null; now: Date }[]
-    >(COUNTS, [jobId, higher]);
+    // Prepared: read on every GET of a PENDING job, it is planned once per connection.
+    const [row] = await preparedQuery<{
+      ahead: number;
+      starts: number;
+      oldest_start: Date | null;
+      now: Date;
+    }>(this.db, COUNTS, [jobId, higher]);
     return { ahead: row.ahead, recentStarts: recentStarts(row), now: row.now };
   }
 }
