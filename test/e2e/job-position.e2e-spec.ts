@@ -2,10 +2,12 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { jobsGet, jobsPosition } from '@app/sdk/index';
 import { createTestApp, TestApp } from '@app/testing/create-test-app';
 import { pollUntil } from '@app/testing/eventually';
 import { makeUser, TestUser } from '@app/testing/factories';
 import { submitJob, waitForJob } from '@app/testing/jobs';
+import { sdkHarness } from '@app/testing/sdk-client';
 import { freePort, spawnApp, SpawnedApp } from '@app/testing/spawn-app';
 import { dataSourceOptions } from '../../src/config/data-source';
 import { serverUrls, TEST_DATABASE } from '../test-env';
@@ -171,6 +173,34 @@ describe('Job position (e2e)', () => {
       const list = await t.http().get('/api/jobs').set('X-API-Key', owner.apiKey).expect(200);
       expect(list.body.data.length).toBeGreaterThan(0);
       for (const job of list.body.data as object[]) expect(job).not.toHaveProperty('queue');
+    });
+    it('matches the OpenAPI document the SDK is generated from, for every shape of the answer', async () => {
+      const sdk = sdkHarness(t.url);
+      const client = sdk.client({ apiKey: owner.apiKey });
+      const waitingJob = await submit();
+      const delayed = await submit({ delayMs: 3_600_000 });
+      const cancelled = await submit();
+      await t.http().delete(`/api/jobs/${cancelled}`).set('X-API-Key', owner.apiKey).expect(200);
+
+      for (const id of [waitingJob, delayed, cancelled]) {
+        const { data: job } = await jobsGet({ client, path: { id }, throwOnError: true });
+        const { data: alone } = await jobsPosition({ client, path: { id }, throwOnError: true });
+        expect(alone.data).toEqual(job.data.queue);
+      }
+      await queue.pause();
+      try {
+        const { data } = await jobsPosition({ client, path: { id: waitingJob }, throwOnError: true });
+        expect(data.data?.state).toBe('paused');
+      } finally {
+        await queue.resume();
+      }
+      const { response } = await jobsPosition({
+        client: sdk.client({ apiKey: other.apiKey }),
+        path: { id: delayed },
+      });
+      expect(response?.status).toBe(404);
+      expect(sdk.checked).toBe(8);
+      expect(sdk.violations).toEqual([]);
     });
   });
 

@@ -250,7 +250,7 @@ export type JobQueueStateDto = {
    */
   reason: string;
   /**
-   * now + position × (the time the recent starts took / their number), over the last 60 s (at most the last 100 starts); never before a delayed or retry-scheduled job’s own time, which it is when nothing started lately. Null when unknown: no start in the last minute, a paused queue, a held job.
+   * now + position × 60 s / (jobs whose latest attempt started in the last 60 s); past 100 such starts, position × (the time the latest 100 took) / 100. Never before a delayed or retry-scheduled job’s own time, which it is when nothing started lately. Null when unknown: no start in the last minute, a paused queue, a held job.
    */
   estimatedStartAt: string | null;
 };
