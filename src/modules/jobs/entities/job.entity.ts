@@ -17,13 +17,13 @@ import type { JobPriority, JobStatus } from '../job-status';
 @Index('IDX_jobs_user_type_created', ['userId', 'type', 'createdAt'])
 @Index('IDX_jobs_status_updated', ['status', 'updatedAt'])
 @Index('IDX_jobs_webhook_pending', ['finishedAt'], { where: '"webhook_pending"' })
-@Index('IDX_jobs_started_at', ['startedAt'])
-// An expression index (see its migration), which TypeORM cannot describe: declared so that it is kept.
-@Index('IDX_jobs_pending_queue_order', { synchronize: false })
 @Index('UQ_jobs_user_idempotency_key', ['userId', 'idempotencyKey'], {
   unique: true,
   where: '"idempotency_key" IS NOT NULL',
 })
+@Index('IDX_jobs_started_at', ['startedAt'])
+// An expression index (see its migration), which TypeORM cannot describe: declared so that it is kept.
+@Index('IDX_jobs_pending_queue_order', { synchronize: false })
 export class JobEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
