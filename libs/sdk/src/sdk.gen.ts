@@ -65,6 +65,9 @@ import type {
   JobsLogsData,
   JobsLogsErrors,
   JobsLogsResponses,
+  JobsPositionData,
+  JobsPositionErrors,
+  JobsPositionResponses,
   JobsRetryData,
   JobsRetryErrors,
   JobsRetryResponses,
@@ -444,7 +447,7 @@ export const jobsCancel = <ThrowOnError extends boolean = false>(
 /**
  * A job
  *
- * Served from a cache that every change invalidates: never stale.
+ * Served from a cache that every change invalidates: never stale. `queue` (why a PENDING job has not started) is computed on every read.
  */
 export const jobsGet = <ThrowOnError extends boolean = false>(
   options: Options<JobsGetData, ThrowOnError>,
@@ -506,6 +509,23 @@ export const jobsLogs = <ThrowOnError extends boolean = false>(
       { scheme: 'bearer', type: 'http' },
     ],
     url: '/api/jobs/{id}/logs',
+    ...options,
+  });
+
+/**
+ * A job's place in line
+ *
+ * The `queue` of GET /api/jobs/:id alone, computed live, for clients that poll it: null once the job is no longer PENDING.
+ */
+export const jobsPosition = <ThrowOnError extends boolean = false>(
+  options: Options<JobsPositionData, ThrowOnError>,
+): RequestResult<JobsPositionResponses, JobsPositionErrors, ThrowOnError> =>
+  (options.client ?? client).get<JobsPositionResponses, JobsPositionErrors, ThrowOnError>({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/api/jobs/{id}/position',
     ...options,
   });
 

@@ -238,6 +238,34 @@ export type JobLogResponseDto = {
 
 export type JobPriority = 'high' | 'normal' | 'low';
 
+export type JobQueueStateDto = {
+  /**
+   * `paused`: an admin paused the queue (nothing starts); `retry-scheduled`: an attempt failed and the next one waits for `nextRetryAt`; `delayed`: `runAt` is still ahead; `held`: the owner already runs as many jobs as their concurrency limit allows; `waiting`: due, waiting for a worker.
+   */
+  state: JobQueueStateName;
+  /**
+   * Jobs (every tenant's) expected to start before this one: PENDING jobs of a higher priority class due by the time this one is, plus those of its class that entered the queue before it. An estimate: jobs that become due later, or fair sharing between tenants, can change it.
+   */
+  ahead: number;
+  /**
+   * Place in line from 1: `ahead + 1`.
+   */
+  position: number;
+  /**
+   * One sentence saying why.
+   */
+  reason: string;
+  /**
+   * now + position × 60 s / (jobs whose latest attempt started in the last 60 s); past 100 such starts, position × (the time the latest 100 took) / 100. Never before a delayed or retry-scheduled job’s own time, which it is when nothing started lately. Null when unknown: no start in the last minute, a paused queue, a held job.
+   */
+  estimatedStartAt: string | null;
+};
+
+/**
+ * `paused`: an admin paused the queue (nothing starts); `retry-scheduled`: an attempt failed and the next one waits for `nextRetryAt`; `delayed`: `runAt` is still ahead; `held`: the owner already runs as many jobs as their concurrency limit allows; `waiting`: due, waiting for a worker.
+ */
+export type JobQueueStateName = 'waiting' | 'delayed' | 'retry-scheduled' | 'held' | 'paused';
+
 export type JobResponseDto = {
   id: string;
   userId: string;
@@ -269,6 +297,10 @@ export type JobResponseDto = {
   finishedAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /**
+   * GET /api/jobs/:id only: why a PENDING job has not started yet, computed on every read; null in any other status. Absent from lists and from the answers of changes.
+   */
+  queue?: JobQueueStateDto | null;
 };
 
 export type JobStatsResponseDto = {
@@ -1597,6 +1629,45 @@ export type JobsLogsResponses = {
 };
 
 export type JobsLogsResponse = JobsLogsResponses[keyof JobsLogsResponses];
+
+export type JobsPositionData = {
+  body?: never;
+  path: {
+    id: string;
+  };
+  query?: never;
+  url: '/api/jobs/{id}/position';
+};
+
+export type JobsPositionErrors = {
+  /**
+   * Missing, expired or invalid credentials
+   */
+  401: ErrorResponseDto;
+  /**
+   * Not found (or not yours)
+   */
+  404: ErrorResponseDto;
+  /**
+   * A backing service (PostgreSQL or Redis) is unavailable
+   */
+  503: ErrorResponseDto;
+};
+
+export type JobsPositionError = JobsPositionErrors[keyof JobsPositionErrors];
+
+export type JobsPositionResponses = {
+  /**
+   * Success
+   */
+  200: {
+    success: true;
+    message: string;
+    data: JobQueueStateDto | null;
+  };
+};
+
+export type JobsPositionResponse = JobsPositionResponses[keyof JobsPositionResponses];
 
 export type JobsRetryData = {
   body?: never;

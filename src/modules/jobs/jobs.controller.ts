@@ -41,9 +41,11 @@ import {
   JobResponseDto,
   JobStatsResponseDto,
 } from './dto/job.response.dto';
+import { JobQueueStateDto } from './dto/job-queue-state.response.dto';
 import { SubmitJobBatchDto, SubmitJobDto } from './dto/submit-job.dto';
 import { JOB_PAYLOADS } from './job-types/job-payloads';
 import { GetJobArtifactQuery } from './queries/get-job-artifact/get-job-artifact.query';
+import { GetJobPositionQuery } from './queries/get-job-position/get-job-position.query';
 import { GetJobLogsQuery } from './queries/get-job-logs/get-job-logs.query';
 import { GetJobStatsQuery } from './queries/get-job-stats/get-job-stats.query';
 import { GetJobQuery } from './queries/get-job/get-job.query';
@@ -152,12 +154,27 @@ export class JobsController {
   @Get(':id')
   @ApiOperation({
     summary: 'A job',
-    description: 'Served from a cache that every change invalidates: never stale.',
+    description:
+      'Served from a cache that every change invalidates: never stale. `queue` (why a PENDING job has not ' +
+      'started) is computed on every read.',
   })
   @ApiEnvelope(JobResponseDto)
   @ApiErrors(401, 404, 503)
   get(@CurrentUser() user: AuthUser, @JobId() id: string) {
     return this.queries.execute(new GetJobQuery(user.id, id));
+  }
+
+  @Get(':id/position')
+  @ApiOperation({
+    summary: "A job's place in line",
+    description:
+      'The `queue` of GET /api/jobs/:id alone, computed live, for clients that poll it: null once the job is ' +
+      'no longer PENDING.',
+  })
+  @ApiEnvelope(JobQueueStateDto, { nullable: true })
+  @ApiErrors(401, 404, 503)
+  position(@CurrentUser() user: AuthUser, @JobId() id: string) {
+    return this.queries.execute(new GetJobPositionQuery(user.id, id));
   }
 
   @Patch(':id')

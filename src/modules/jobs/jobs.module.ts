@@ -36,8 +36,12 @@ import { GetJobArtifactHandler } from './queries/get-job-artifact/get-job-artifa
 import { GetJobLogsHandler } from './queries/get-job-logs/get-job-logs.handler';
 import { GetJobStatsHandler } from './queries/get-job-stats/get-job-stats.handler';
 import { GetJobHandler } from './queries/get-job/get-job.handler';
+import { GetJobPositionHandler } from './queries/get-job-position/get-job-position.handler';
 import { ListJobsHandler } from './queries/list-jobs/list-jobs.handler';
 import { ListUserJobIdsHandler } from './queries/list-user-job-ids/list-user-job-ids.handler';
+import { QueueCounts } from './queue-position/queue-counts';
+import { QueuePosition } from './queue-position/queue-position';
+import { NoQueuePositionSource, QUEUE_POSITION_SOURCE } from './queue-position/queue-position-source';
 import { Idempotency } from './submission/idempotency';
 import { JobDrafts } from './submission/job-drafts';
 import { JobEnqueuer } from './submission/job-enqueuer';
@@ -81,6 +85,11 @@ import { SubmissionQuota } from './submission/submission-quota.interceptor';
     UpdateJobHandler,
     PurgeExpiredJobsHandler,
     GetJobHandler,
+    GetJobPositionHandler,
+    QueueCounts,
+    QueuePosition,
+    // FairShare replaces this once wired (held jobs, the fair order).
+    { provide: QUEUE_POSITION_SOURCE, useClass: NoQueuePositionSource },
     ListJobsHandler,
     ListUserJobIdsHandler,
     GetJobLogsHandler,

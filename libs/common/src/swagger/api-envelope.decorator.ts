@@ -6,6 +6,8 @@ interface EnvelopeOptions {
   status?: number;
   description?: string;
   isArray?: boolean;
+  /** `data` may be null instead of the model. */
+  nullable?: boolean;
 }
 
 const envelope = (message: string, data: object, extra: Record<string, object> = {}) => ({
@@ -22,7 +24,8 @@ const envelope = (message: string, data: object, extra: Record<string, object> =
 /** Documents a success response as the envelope around `model` (or `null` data when model is null). */
 export function ApiEnvelope(model: Type | null, options: EnvelopeOptions = {}) {
   const ref = model ? { $ref: getSchemaPath(model) } : { type: 'object', nullable: true };
-  const data = options.isArray ? { type: 'array', items: ref } : ref;
+  const one = model && options.nullable ? { allOf: [ref], nullable: true } : ref;
+  const data = options.isArray ? { type: 'array', items: one } : one;
   return applyDecorators(
     ...(model ? [ApiExtraModels(model)] : []),
     ApiResponse({

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { JOB_PRIORITIES, JOB_STATUSES, LOG_LEVELS } from '@app/contracts/job';
 import type { JobPriority, JobStatus, LogLevel } from '@app/contracts/job';
 import type { JobView } from '../job-view';
+import { JobQueueStateDto } from './job-queue-state.response.dto';
 
 /** The OpenAPI description of JobView: `implements` keeps the two from drifting apart. */
 export class JobResponseDto implements JobView {
@@ -36,6 +37,15 @@ export class JobResponseDto implements JobView {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
+  @ApiProperty({
+    type: () => JobQueueStateDto,
+    nullable: true,
+    required: false,
+    description:
+      'GET /api/jobs/:id only: why a PENDING job has not started yet, computed on every read; null in any ' +
+      'other status. Absent from lists and from the answers of changes.',
+  })
+  queue?: JobQueueStateDto | null;
 }
 
 export class JobBatchResponseDto {

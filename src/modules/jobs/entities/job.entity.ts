@@ -23,6 +23,9 @@ import type { JobPriority, JobStatus } from '../job-status';
   unique: true,
   where: '"idempotency_key" IS NOT NULL',
 })
+@Index('IDX_jobs_started_at', ['startedAt'])
+// An expression index (see its migration), which TypeORM cannot describe: declared so that it is kept.
+@Index('IDX_jobs_pending_queue_order', { synchronize: false })
 export class JobEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;

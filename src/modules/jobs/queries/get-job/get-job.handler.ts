@@ -4,7 +4,8 @@ import { Repository } from 'typeorm';
 import { AppError } from '@app/common/errors/app-error';
 import { JobEntity } from '../../entities/job.entity';
 import { JobCache } from '../../job-cache';
-import { toJobView } from '../../job-view';
+import { JobView, toJobView } from '../../job-view';
+import { QueuePosition } from '../../queue-position/queue-position';
 import { GetJobQuery } from './get-job.query';
 
 @QueryHandler(GetJobQuery)
@@ -12,9 +13,17 @@ export class GetJobHandler implements IQueryHandler<GetJobQuery> {
   constructor(
     @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
     private readonly cache: JobCache,
+    private readonly position: QueuePosition,
   ) {}
 
+  /** The job as cached; its place in line is added live, never cached with it. */
   async execute({ userId, jobId }: GetJobQuery) {
+    const job = await this.view(userId, jobId);
+    return { ...job, queue: await this.position.of(job) };
+  }
+
+  /** The cached view of the user's job (GET /api/jobs/:id/position reads it too). */
+  async view(userId: string, jobId: string): Promise<JobView> {
     const job = await this.cache.read(jobId, async () => {
       const row = await this.jobs.findOneBy({ id: jobId });
       return row ? toJobView(row) : undefined;
