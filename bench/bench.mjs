@@ -17,9 +17,9 @@ const SOAK = process.argv.includes('--soak');
 // --threads: also measure what the job threads cost per job (a light type on the event loop against csv-export
 // in the pool, tiny and heavy); off by default, so the other phases and their numbers are unchanged.
 const THREADS = process.argv.includes('--threads');
-const THREAD_JOBS = 500 * SCALE;
 // --quick: a tenth of the work, to check the bench itself runs (its numbers mean little).
 const SCALE = process.argv.includes('--quick') ? 0.1 : 1;
+const THREAD_JOBS = 500 * SCALE;
 // --profile=batch|single|rate: sample the CPU of the API and the worker during that phase (bench/cpu-profile.cjs)
 // and write their .cpuprofile files to bench/results/ (summarise one with bench/profile-summary.mjs).
 const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
