@@ -15,6 +15,8 @@ import { RunJobAttemptHandler } from './commands/run-job-attempt/run-job-attempt
 import { LogWebhookAttemptHandler } from './event-handlers/log-webhook-attempt.event-handler';
 import { JobLogEntity } from './entities/job-log.entity';
 import { JobEntity } from './entities/job.entity';
+import { FairShareModule } from './fair-share/fair-share.module';
+import { JobSlots } from './fair-share/job-slots';
 import { JOB_TYPES } from './job-types/job-types';
 import { JobThreadPool } from './job-threads/job-thread-pool';
 import { JobCache } from './job-cache';
@@ -46,6 +48,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     DiscoveryModule,
     TypeOrmModule.forFeature([JobEntity, JobLogEntity]),
     BullModule.registerQueue({ name: JOBS_QUEUE }),
+    FairShareModule,
   ],
   controllers: [JobsController],
   providers: [
@@ -56,6 +59,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     JobCache,
     JobStore,
     JobQueue,
+    JobSlots,
     JobOutbox,
     JobLogWriter,
     JobCancellation,
@@ -81,7 +85,7 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     GetJobStatsHandler,
     GetJobArtifactHandler,
   ],
-  exports: [JobStore, JobQueue, JobOutbox, JobLogWriter, JobReconciler, JobSearch, JobThreadPool],
+  exports: [FairShareModule, JobStore, JobQueue, JobOutbox, JobLogWriter, JobReconciler, JobSearch, JobThreadPool],
 })
 export class JobsModule implements OnModuleInit {
   private readonly logger = new Logger(JobsModule.name);

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type Redis from 'ioredis';
+import type { Env } from '../../../config/env';
+import { UserEntity } from '../../auth/entities/user.entity';
+import { REDIS } from '../../redis/redis.module';
+import { FairShare } from './fair-share';
+import { TenantLimits } from './tenant-limits';
+
+/** The `jobs` queue's FairShare (another scope, e.g. webhooks, gets an instance of its own). */
+export const JOBS_FAIR_SHARE = Symbol('JOBS_FAIR_SHARE');
+
+@Module({
+  imports: [TypeOrmModule.forFeature([UserEntity])],
+  providers: [
+    TenantLimits,
+    {
+      provide: JOBS_FAIR_SHARE,
+      inject: [REDIS, ConfigService],
+      useFactory: (redis: Redis, config: ConfigService<Env, true>) =>
+        new FairShare(redis, config.get('QUEUE_PREFIX', { infer: true }), 'jobs'),
+    },
+  ],
+  exports: [TenantLimits, JOBS_FAIR_SHARE],
+})
+export class FairShareModule {}
