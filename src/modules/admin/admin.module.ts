@@ -1,6 +1,8 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { BullBoardModule, type BullBoardModuleOptions } from '@bull-board/nestjs';
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UserEntity } from '../auth/entities/user.entity';
 import { ConfigService } from '@nestjs/config';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ThrottlerStorage } from '@nestjs/throttler';
@@ -9,6 +11,9 @@ import { JobsModule } from '../jobs/jobs.module';
 import { JOBS_QUEUE } from '../jobs/jobs.queue';
 import { WEBHOOKS_QUEUE } from '../webhooks/webhooks.queue';
 import { AdminController } from './admin.controller';
+import { AdminFairSharingController } from './admin-fair-sharing.controller';
+import { SetQueuePausedHandler } from './commands/set-queue-paused/set-queue-paused.handler';
+import { UpdateUserLimitsHandler } from './commands/update-user-limits/update-user-limits.handler';
 import { ReplayJobsHandler } from './commands/replay-jobs/replay-jobs.handler';
 import { GetAdminStatsHandler } from './queries/get-admin-stats/get-admin-stats.handler';
 import { ListAllJobsHandler } from './queries/list-all-jobs/list-all-jobs.handler';
@@ -18,6 +23,7 @@ import { QUEUE_BOARD_ROUTE, QueueBoardAdapter, queueBoardAuth } from './queue-bo
 @Module({
   imports: [
     JobsModule,
+    TypeOrmModule.forFeature([UserEntity]),
     BullBoardModule.forRootAsync({
       inject: [QueryBus, CommandBus, ThrottlerStorage, ConfigService],
       useFactory: (
@@ -44,7 +50,14 @@ import { QUEUE_BOARD_ROUTE, QueueBoardAdapter, queueBoardAuth } from './queue-bo
       { name: WEBHOOKS_QUEUE, adapter: BullMQAdapter },
     ),
   ],
-  controllers: [AdminController],
-  providers: [ListAllJobsHandler, GetAdminStatsHandler, ReplayJobsHandler],
+  controllers: [AdminController, AdminFairSharingController],
+  providers: [
+    ListAllJobsHandler,
+    GetAdminStatsHandler,
+    ReplayJobsHandler,
+    // Fair sharing
+    UpdateUserLimitsHandler,
+    SetQueuePausedHandler,
+  ],
 })
 export class AdminModule {}
