@@ -52,11 +52,7 @@ describe(JobQueue.name, () => {
   describe('enqueue', () => {
     it('queues a single job with add, under its id and with its whole budget', async () => {
       await sut.enqueue([job({ priority: 'high' })]);
-      expect(queue.add).toHaveBeenCalledWith(
-        RUN_JOB,
-        data(),
-        runJobOptions(job({ priority: 'high' })),
-      );
+      expect(queue.add).toHaveBeenCalledWith(RUN_JOB, data(), runJobOptions(job({ priority: 'high' })));
       expect(runJobOptions(job())).toMatchObject({ jobId: 'j1', attempts: 4 });
       expect(queue.addBulk).not.toHaveBeenCalled();
     });
@@ -103,22 +99,14 @@ describe(JobQueue.name, () => {
       expect(await sut.requeue(job(), 2)).toBe(true);
       expect(queue.getJob).toHaveBeenCalledWith('j1');
       expect(entry.remove).toHaveBeenCalledTimes(1);
-      expect(queue.add).toHaveBeenCalledWith(
-        RUN_JOB,
-        data(),
-        { ...runJobOptions(job()), attempts: 2 },
-      );
+      expect(queue.add).toHaveBeenCalledWith(RUN_JOB, data(), { ...runJobOptions(job()), attempts: 2 });
       expect(entry.remove.mock.invocationCallOrder[0]).toBeLessThan(queue.add.mock.invocationCallOrder[0]);
     });
 
     it('adds the job when its entry is already gone', async () => {
       queue.getJob.mockResolvedValue(undefined);
       expect(await sut.requeue(job(), 4)).toBe(true);
-      expect(queue.add).toHaveBeenCalledWith(
-        RUN_JOB,
-        data(),
-        { ...runJobOptions(job()), attempts: 4 },
-      );
+      expect(queue.add).toHaveBeenCalledWith(RUN_JOB, data(), { ...runJobOptions(job()), attempts: 4 });
     });
 
     it('answers false at once, adding nothing, while an active attempt holds the id', async () => {
@@ -156,11 +144,11 @@ describe(JobQueue.name, () => {
       expect(await sut.reschedule(changed, { runAt: later })).toBe(true);
       expect(entry.changeDelay).not.toHaveBeenCalled();
       expect(entry.remove).toHaveBeenCalledTimes(1);
-      expect(queue.add).toHaveBeenCalledWith(
-        RUN_JOB,
-        data(),
-        { ...runJobOptions(changed), delay: 60_000, attempts: 3 },
-      );
+      expect(queue.add).toHaveBeenCalledWith(RUN_JOB, data(), {
+        ...runJobOptions(changed),
+        delay: 60_000,
+        attempts: 3,
+      });
       expect(entry.remove.mock.invocationCallOrder[0]).toBeLessThan(queue.add.mock.invocationCallOrder[0]);
     });
 
@@ -197,11 +185,7 @@ describe(JobQueue.name, () => {
       queue.getJob.mockResolvedValue(undefined);
       const used = job({ attempts: 2 });
       expect(await sut.reschedule(used, { priority: 'high' })).toBe(true);
-      expect(queue.add).toHaveBeenCalledWith(
-        RUN_JOB,
-        data(),
-        { ...runJobOptions(used), attempts: 2 },
-      );
+      expect(queue.add).toHaveBeenCalledWith(RUN_JOB, data(), { ...runJobOptions(used), attempts: 2 });
     });
   });
 

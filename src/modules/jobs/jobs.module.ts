@@ -85,7 +85,16 @@ import { SubmissionRateLimitGuard } from './submission/submission-rate-limit.gua
     GetJobStatsHandler,
     GetJobArtifactHandler,
   ],
-  exports: [FairShareModule, JobStore, JobQueue, JobOutbox, JobLogWriter, JobReconciler, JobSearch, JobThreadPool],
+  exports: [
+    FairShareModule,
+    JobStore,
+    JobQueue,
+    JobOutbox,
+    JobLogWriter,
+    JobReconciler,
+    JobSearch,
+    JobThreadPool,
+  ],
 })
 export class JobsModule implements OnModuleInit {
   private readonly logger = new Logger(JobsModule.name);

@@ -91,7 +91,7 @@ describe(FairShare.name, () => {
     expect(await sut.start('a', 'j2', 2, 2, 60_000)).toBe(true);
   });
 
-  it('gives a dead worker\'s slot back when its lease ends', async () => {
+  it("gives a dead worker's slot back when its lease ends", async () => {
     expect(await sut.start('a', 'j1', 1, 1, 1)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(await sut.start('a', 'j2', 2, 1, 60_000)).toBe(true);
@@ -107,7 +107,7 @@ describe(FairShare.name, () => {
     await redis.set(`${prefix}:{fair:jobs}:v`, String(REBASE_AT + 10));
     const [before] = await sut.tags([{ tenant: 'a', priority: 'normal', weight: 1 }]);
     const shifted: number[] = [];
-    expect(await sut.rebase(async (offset) => void shifted.push(offset))).toBe(true);
+    expect(await sut.rebase((offset) => Promise.resolve(void shifted.push(offset)))).toBe(true);
     expect(shifted).toEqual([REBASE_AT + 10]);
     expect(await sut.virtualTime()).toBe(0);
     const [after] = await sut.tags([{ tenant: 'a', priority: 'normal', weight: 1 }]);

@@ -38,7 +38,7 @@ describe(RunJobProcessor.name, () => {
     expect(commands.execute).not.toHaveBeenCalled();
   });
 
-  it('holds an entry over its owner\'s cap without running an attempt', async () => {
+  it("holds an entry over its owner's cap without running an attempt", async () => {
     slots.acquire.mockResolvedValueOnce({ run: false });
     await expect(sut.process(queued(), 'token')).rejects.toBeInstanceOf(DelayedError);
     expect(slots.acquire).toHaveBeenCalledWith(expect.anything(), 'token');
