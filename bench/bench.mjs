@@ -31,7 +31,8 @@ const FAIR_WINDOW = 500 * SCALE;
 const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
 const PG = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const REDIS = `${process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'}/12`;
-const DATABASE = 'conveyor_bench';
+// BENCH_DATABASE: a database of its own when another bench may run on the same server at the same time.
+const DATABASE = process.env.BENCH_DATABASE ?? 'conveyor_bench';
 const CONCURRENCY = 16;
 const BATCH_JOBS = 20_000 * SCALE;
 const SINGLE_JOBS = 5_000 * SCALE;
