@@ -309,9 +309,10 @@ if (!FAIR_ONLY) {
 rss.end = { api: rssMb(api.pid), worker: rssMb(worker.pid) };
 
 {
-  // Fair sharing: three tenants submit unequal backlogs at the same time (sleep 5 ms jobs, so a backlog
-  // builds). Each tenant's share of the starts while all three have work, its starts per window of
-  // FAIR_WINDOW starts, and its p99 wait (created → started).
+  // Fair sharing: three tenants with unequal backlogs. The queue is paused while they submit (tenant1 first,
+  // tenant3 last, so first come first served would run tenant1's whole backlog first), then resumed. Each
+  // tenant's share of the starts while all three have work, its starts per window of FAIR_WINDOW starts, and
+  // its wait from the resume to its start (p50/p99).
   const sleepy = { type: 'sleep', payload: { delayMs: 5 } };
   const tenants = [];
   for (const [i, backlog] of FAIR_BACKLOGS.entries()) {
@@ -322,20 +323,21 @@ rss.end = { api: rssMb(api.pid), worker: rssMb(worker.pid) };
   }
   const ids = new Map();
   const before = await doneCount();
-  await Promise.all(
-    tenants.map(async (tenant) => {
-      ids.set(tenant.name, []);
-      for (let sent = 0; sent < tenant.backlog; sent += 100) {
-        const res = await post('/api/jobs/batch', { jobs: Array.from({ length: Math.min(100, tenant.backlog - sent) }, () => sleepy) }, tenant.headers);
-        if (res.status !== 201) throw new Error(`batch answered ${res.status}`);
-        ids.get(tenant.name).push(...(await res.json()).data.jobs.map((j) => j.id));
-      }
-    }),
-  );
+  await jobsQueue.pause();
+  for (const tenant of tenants) {
+    ids.set(tenant.name, []);
+    await pool(Math.ceil(tenant.backlog / 100), 4, async (k) => {
+      const res = await post('/api/jobs/batch', { jobs: Array.from({ length: Math.min(100, tenant.backlog - k * 100) }, () => sleepy) }, tenant.headers);
+      if (res.status !== 201) throw new Error(`batch answered ${res.status}`);
+      ids.get(tenant.name).push(...(await res.json()).data.jobs.map((j) => j.id));
+    });
+  }
+  const resumedAt = (await db.query('SELECT now() AS at')).rows[0].at;
+  await jobsQueue.resume();
   const total = FAIR_BACKLOGS.reduce((a, b) => a + b, 0);
   await allDone(before + total, 'fair-sharing jobs DONE');
   const owner = new Map([...ids].flatMap(([name, list]) => list.map((id) => [id, name])));
-  const rows = (await db.query(`SELECT id, extract(epoch FROM started_at - created_at) * 1000 AS wait FROM jobs WHERE id = ANY($1) ORDER BY started_at, id`, [[...owner.keys()]])).rows;
+  const rows = (await db.query(`SELECT id, extract(epoch FROM started_at - $2::timestamptz) * 1000 AS wait FROM jobs WHERE id = ANY($1) ORDER BY started_at, id`, [[...owner.keys()], resumedAt])).rows;
   const contested = 3 * Math.min(...FAIR_BACKLOGS);
   const perTenant = Object.fromEntries(
     tenants.map(({ name, backlog }) => {
@@ -433,9 +435,9 @@ const b = results.bullmq;
 const fair = c.fairSharing;
 const fairNames = Object.keys(fair.perTenant);
 const fairTable = [
-  `Fair sharing ${fair.enabled ? 'on' : 'off'}: three tenants submit backlogs of ${FAIR_BACKLOGS.join(', ')} sleep-5ms jobs at once`,
+  `Fair sharing ${fair.enabled ? 'on' : 'off'}: three tenants queue backlogs of ${FAIR_BACKLOGS.join(', ')} sleep-5ms jobs (in that order, queue paused), then the queue resumes`,
   '',
-  `| tenant | backlog | share of the first ${3 * Math.min(...FAIR_BACKLOGS)} starts | wait p50 / p99 (ms) |`,
+  `| tenant | backlog | share of the first ${3 * Math.min(...FAIR_BACKLOGS)} starts | wait after resume p50 / p99 (ms) |`,
   '|---|---|---|---|',
   ...fairNames.map((name) => {
     const t = fair.perTenant[name];
