@@ -1,8 +1,6 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { BullBoardModule, type BullBoardModuleOptions } from '@bull-board/nestjs';
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { UserEntity } from '../auth/entities/user.entity';
 import { ConfigService } from '@nestjs/config';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ThrottlerStorage } from '@nestjs/throttler';
@@ -23,7 +21,6 @@ import { QUEUE_BOARD_ROUTE, QueueBoardAdapter, queueBoardAuth } from './queue-bo
 @Module({
   imports: [
     JobsModule,
-    TypeOrmModule.forFeature([UserEntity]),
     BullBoardModule.forRootAsync({
       inject: [QueryBus, CommandBus, ThrottlerStorage, ConfigService],
       useFactory: (

@@ -1,9 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import type { Env } from '../../../config/env';
-import { UserEntity } from '../../auth/entities/user.entity';
 import { REDIS } from '../../redis/redis.module';
 import { FairShare } from './fair-share';
 import { TenantLimits } from './tenant-limits';
@@ -12,7 +10,6 @@ import { TenantLimits } from './tenant-limits';
 export const JOBS_FAIR_SHARE = Symbol('JOBS_FAIR_SHARE');
 
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity])],
   providers: [
     TenantLimits,
     {

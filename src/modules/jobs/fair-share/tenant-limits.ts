@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type { Env } from '../../../config/env';
-import { UserEntity } from '../../auth/entities/user.entity';
 
 export interface TenantLimit {
   /** Share of starts relative to other tenants (1..10). */
@@ -26,7 +25,7 @@ export class TenantLimits {
   private readonly defaultCap: number;
 
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @InjectDataSource() private readonly db: DataSource,
     config: ConfigService<Env, true>,
   ) {
     this.defaultCap = config.get('USER_MAX_CONCURRENCY', { infer: true });
@@ -47,10 +46,11 @@ export class TenantLimits {
       else missing.add(tenant);
     }
     if (missing.size === 0) return found;
-    const rows = await this.users.find({
-      select: { id: true, weight: true, maxConcurrency: true },
-      where: { id: In([...missing]) },
-    });
+    // The users table is the auth module's: read here by its two fair-sharing columns only.
+    const rows = await this.db.query<{ id: string; weight: number; maxConcurrency: number | null }[]>(
+      `SELECT id, weight, max_concurrency AS "maxConcurrency" FROM users WHERE id = ANY($1::uuid[])`,
+      [[...missing]],
+    );
     if (this.cache.size > MAX_CACHED) this.cache.clear();
     const byId = new Map(rows.map((row) => [row.id, row]));
     for (const tenant of missing) {

@@ -1,27 +1,37 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppError } from '@app/common/errors/app-error';
-import { UserEntity } from '../../../auth/entities/user.entity';
 import { UpdateUserLimitsCommand } from './update-user-limits.command';
 import type { UserLimitsResponseDto } from './update-user-limits.dto';
 
+const COLUMNS = `id, email, role, weight, max_concurrency AS "maxConcurrency"`;
+
 /**
- * Writes the given columns. Every process sees the change within TENANT_LIMITS_CACHE_MS (5 s): jobs
- * submitted after that get the new weight, starts after that the new cap.
+ * One statement on the auth module's users table, its two fair-sharing columns only (as the admin stats read
+ * it). Every process sees the change within TENANT_LIMITS_CACHE_MS (5 s): jobs submitted after that get the
+ * new weight, starts after that the new cap.
  */
 @CommandHandler(UpdateUserLimitsCommand)
 export class UpdateUserLimitsHandler implements ICommandHandler<UpdateUserLimitsCommand> {
-  constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {}
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async execute({ userId, changes }: UpdateUserLimitsCommand): Promise<UserLimitsResponseDto> {
-    const set: Partial<Pick<UserEntity, 'weight' | 'maxConcurrency'>> = {};
-    if (changes.weight !== undefined) set.weight = changes.weight;
-    if (changes.maxConcurrency !== undefined) set.maxConcurrency = changes.maxConcurrency;
-    if (Object.keys(set).length > 0) await this.users.update({ id: userId }, set);
-    const user = await this.users.findOne({ where: { id: userId } });
-    if (!user) throw new AppError('NOT_FOUND', 'User not found');
-    const { id, email, role, weight, maxConcurrency } = user;
-    return { id, email, role, weight, maxConcurrency };
+    const set: string[] = [];
+    const values: unknown[] = [userId];
+    if (changes.weight !== undefined) set.push(`weight = $${values.push(changes.weight)}`);
+    if (changes.maxConcurrency !== undefined)
+      set.push(`max_concurrency = $${values.push(changes.maxConcurrency)}`);
+    // Nothing to change: still a 404 for an unknown user, else the current values.
+    const rows = await this.db.query<UserLimitsResponseDto[]>(
+      set.length > 0
+        ? `UPDATE users SET ${set.join(', ')}, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`
+        : `SELECT ${COLUMNS} FROM users WHERE id = $1`,
+      values,
+    );
+    // TypeORM answers an UPDATE … RETURNING as [rows, count].
+    const row = (Array.isArray(rows[0]) ? rows[0][0] : rows[0]) as UserLimitsResponseDto | undefined;
+    if (!row) throw new AppError('NOT_FOUND', 'User not found');
+    return row;
   }
 }
