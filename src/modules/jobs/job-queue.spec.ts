@@ -75,11 +75,12 @@ describe(JobQueue.name, () => {
         fake<TenantLimits>({ ofMany }),
         config(true),
       );
-      const jobs = [job({ id: 'j2' }), job({ id: 'j1', priority: 'high' })];
+      const jobs = [job({ id: 'j2' }), job({ id: 'j1', priority: 'high', runAt: later })];
       await fair.enqueue(jobs);
+      // A job scheduled for later is not among its tenant's waiting jobs yet (no id).
       expect(tags).toHaveBeenCalledWith([
-        { tenant: 'u1', priority: 'normal', weight: 2 },
-        { tenant: 'u1', priority: 'high', weight: 2 },
+        { tenant: 'u1', priority: 'normal', weight: 2, id: 'j2' },
+        { tenant: 'u1', priority: 'high', weight: 2, id: undefined },
       ]);
       expect(queue.addBulk).toHaveBeenCalledWith([
         { name: RUN_JOB, data: data('j2'), opts: { ...runJobOptions(jobs[0]), priority: 7 } },

@@ -83,6 +83,8 @@ export class JobQueue {
         tenant: job.userId,
         priority: job.priority,
         weight: limits.get(job.userId)!.weight,
+        // Scheduled for later: not among the tenant's waiting jobs until it is due (it keeps its tag).
+        id: job.runAt && job.runAt.getTime() > Date.now() ? undefined : job.id,
       })),
     );
     if (tags.some((tag) => tag >= REBASE_AT)) this.rebaseSoon();
@@ -109,6 +111,18 @@ export class JobQueue {
         await entry.changePriority({ priority: Math.max(1, entry.priority - offset) }).catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * A waiting entry moved to `priority` (ahead: it takes another entry's turn, JobSlots); its priority before,
+   * or undefined when it is not waiting (gone, delayed, or taken by a worker meanwhile).
+   */
+  async bringForward(id: string, priority: number): Promise<number | undefined> {
+    const entry = await this.queue.getJob(id);
+    if (!entry || (await entry.getState()) !== 'prioritized') return undefined;
+    const before = Number(entry.priority);
+    await entry.changePriority({ priority });
+    return before;
   }
 
   /** A held entry's turn: out of delayed now (JobSlots), or what became of it. */

@@ -9,6 +9,8 @@ describe(FairShare.name, () => {
   let prefix: string;
   let sut: FairShare;
   const many = (n: number, request: TagRequest) => Array.from({ length: n }, () => request);
+  const RUN = { kind: 'run' };
+  const HELD = { kind: 'held' };
   /** The order in which BullMQ would start them: lower tag first, ties in submission order. */
   const order = (labels: string[], tags: number[]) =>
     labels.map((label, i) => ({ label, tag: tags[i], i })).sort((a, b) => a.tag - b.tag || a.i - b.i);
@@ -35,7 +37,7 @@ describe(FairShare.name, () => {
   it('starts a tenant back at the virtual time after it was idle (no credit saved up, no debt)', async () => {
     await sut.tags(many(50, { tenant: 'a', priority: 'normal', weight: 1 }));
     const [first] = await sut.tags([{ tenant: 'b', priority: 'normal', weight: 1 }]);
-    expect(await sut.start('a', 'a-job', 60, 0, 1000)).toBe(true); // a's job with tag 60 starts: V = 60
+    expect(await sut.start('a', 'a-job', 60, 0, 1000)).toEqual(RUN); // a's job with tag 60 starts: V = 60
     expect(await sut.virtualTime()).toBe(60);
     const [again] = await sut.tags([{ tenant: 'b', priority: 'normal', weight: 1 }]);
     expect(first).toBe(2);
@@ -66,6 +68,29 @@ describe(FairShare.name, () => {
     expect(share).toBeCloseTo(2 / 3, 1);
   });
 
+  it("gives each of a tenant's turns to its best waiting job: a better class takes a worse one's turn", async () => {
+    const job = (id: string, priority: TagRequest['priority']) => ({ tenant: 'a', priority, weight: 1, id });
+    const [low, normal1, high, normal2] = await sut.tags([
+      job('low', 'low'),
+      job('n1', 'normal'),
+      job('high', 'high'),
+      job('n2', 'normal'),
+    ]);
+    // Two workers took n1 and high at once; n1's start comes first.
+    expect(await sut.start('a', 'n1', normal1, 0, 1000)).toEqual({ kind: 'yield', to: 'high' });
+    // high, brought forward, starts without yielding again. Within a class the tags are in submission order
+    // already: a job never yields to one of its own class.
+    expect(await sut.start('a', 'high', high, 0, 1000)).toEqual(RUN);
+    expect(await sut.start('a', 'n2', normal2, 0, 1000)).toEqual(RUN);
+    expect(await sut.start('a', 'low', low, 0, 1000)).toEqual({ kind: 'yield', to: 'n1' });
+    expect(await sut.start('a', 'n1', normal1, 0, 1000)).toEqual(RUN);
+    expect(await sut.start('a', 'low', low, 0, 1000)).toEqual(RUN);
+    // Another tenant's jobs never yield to this one's.
+    await sut.tags([{ tenant: 'b', priority: 'low', weight: 1, id: 'b-low' }]);
+    await sut.tags([job('late-high', 'high')]);
+    expect(await sut.start('b', 'b-low', 10, 0, 1000)).toEqual(RUN);
+  });
+
   it('keeps tags within BullMQ priorities (1..2^21-1) however long a backlog', async () => {
     await redis.set(`${prefix}:{fair:jobs}:v`, String(MAX_TAG - 3));
     const tags = await sut.tags(many(5, { tenant: 'a', priority: 'normal', weight: 1 }));
@@ -73,33 +98,33 @@ describe(FairShare.name, () => {
   });
 
   it('caps running jobs, holds the rest, and hands a freed slot to the next held job', async () => {
-    expect(await sut.start('a', 'j1', 1, 2, 60_000)).toBe(true);
-    expect(await sut.start('a', 'j2', 2, 2, 60_000)).toBe(true);
-    expect(await sut.start('a', 'j3', 3, 2, 60_000)).toBe(false);
-    expect(await sut.start('a', 'j4', 4, 2, 60_000)).toBe(false);
-    expect(await sut.start('b', 'k1', 5, 2, 60_000)).toBe(true); // another tenant is not affected
+    expect(await sut.start('a', 'j1', 1, 2, 60_000)).toEqual(RUN);
+    expect(await sut.start('a', 'j2', 2, 2, 60_000)).toEqual(RUN);
+    expect(await sut.start('a', 'j3', 3, 2, 60_000)).toEqual(HELD);
+    expect(await sut.start('a', 'j4', 4, 2, 60_000)).toEqual(HELD);
+    expect(await sut.start('b', 'k1', 5, 2, 60_000)).toEqual(RUN); // another tenant is not affected
     expect(await sut.slots('a')).toEqual({ running: 2, held: 2 });
     expect(await sut.isHeld('a', 'j3')).toBe(true);
 
     // j1 ends: its slot is reserved for j3 (lowest tag), whom nobody else can take it from.
     expect(await sut.release('a', 'j1', 2, 60_000)).toEqual(['j3']);
     expect(await sut.hasSlot('a', 'j3')).toBe(true);
-    expect(await sut.start('a', 'j5', 6, 2, 60_000)).toBe(false);
-    expect(await sut.start('a', 'j3', 3, 2, 60_000)).toBe(true);
+    expect(await sut.start('a', 'j5', 6, 2, 60_000)).toEqual(HELD);
+    expect(await sut.start('a', 'j3', 3, 2, 60_000)).toEqual(RUN);
     expect(await sut.slots('a')).toEqual({ running: 2, held: 2 });
     // A re-taken job (its worker died) keeps the slot it had.
-    expect(await sut.start('a', 'j2', 2, 2, 60_000)).toBe(true);
+    expect(await sut.start('a', 'j2', 2, 2, 60_000)).toEqual(RUN);
   });
 
   it("gives a dead worker's slot back when its lease ends", async () => {
-    expect(await sut.start('a', 'j1', 1, 1, 1)).toBe(true);
+    expect(await sut.start('a', 'j1', 1, 1, 1)).toEqual(RUN);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(await sut.start('a', 'j2', 2, 1, 60_000)).toBe(true);
+    expect(await sut.start('a', 'j2', 2, 1, 60_000)).toEqual(RUN);
   });
 
   it('advances V only for jobs that start, not for held ones', async () => {
-    expect(await sut.start('a', 'j1', 10, 1, 60_000)).toBe(true);
-    expect(await sut.start('a', 'j2', 20, 1, 60_000)).toBe(false);
+    expect(await sut.start('a', 'j1', 10, 1, 60_000)).toEqual(RUN);
+    expect(await sut.start('a', 'j2', 20, 1, 60_000)).toEqual(HELD);
     expect(await sut.virtualTime()).toBe(10);
   });
 

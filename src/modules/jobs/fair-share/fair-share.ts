@@ -18,9 +18,16 @@ export const STEPS: Record<JobPriority, number> = { high: 1, normal: 2, low: 4 }
 export interface TagRequest {
   tenant: string;
   priority: JobPriority;
+  /**
+   * The job, when it is waiting now (not scheduled for later): the tenant's waiting jobs are kept in class
+   * order, so that each of the tenant's turns goes to its best waiting job (see start).
+   */
+  id?: string;
   /** 1..10: a weight-2 tenant's tags advance half as fast, so it gets twice the starts. */
   weight: number;
 }
+
+export type StartResult = { kind: 'run' } | { kind: 'held' } | { kind: 'yield'; to: string };
 
 /** What a "why isn't it running" reader needs of a tenant. */
 export interface TenantSlots {
@@ -28,19 +35,30 @@ export interface TenantSlots {
   held: number;
 }
 
+const CLASS_ORDER: Record<JobPriority, number> = { high: 0, normal: 1, low: 2 };
+/** A tenant's waiting set lives this long after its last change (entries of jobs cancelled while waiting). */
+const WAITING_TTL_S = 7 * 24 * 3600;
+
 // Tags for a batch: tag = max(V, last[tenant:class]) + step/weight, kept as floats, answered as integers in
-// 1..MAX_TAG (ties run in submission order, BullMQ's FIFO within a priority).
+// 1..MAX_TAG (ties run in submission order, BullMQ's FIFO within a priority). A waiting job also joins its
+// tenant's waiting set, scored class first, then submission order.
 const TAGS = `
 local v = tonumber(redis.call('GET', KEYS[1]) or '0')
 local out = {}
 local lasts = {}
-for i = 1, #ARGV, 2 do
-  local key = ARGV[i]
+for i = 2, #ARGV, 5 do
+  local tenant, class, order, step, id = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), ARGV[i + 4]
+  local key = tenant .. ':' .. class
   local last = lasts[key]
   if last == nil then last = tonumber(redis.call('HGET', KEYS[2], key) or '0') end
   if last < v then last = v end
-  last = last + tonumber(ARGV[i + 1])
+  last = last + step
   lasts[key] = last
+  if id ~= '' then
+    local waiting = ARGV[1] .. ':waiting:' .. tenant
+    redis.call('ZADD', waiting, order * 1099511627776 + redis.call('INCR', KEYS[3]), id)
+    redis.call('EXPIRE', waiting, ${WAITING_TTL_S})
+  end
   local tag = math.ceil(last)
   if tag < 1 then tag = 1 end
   if tag > ${MAX_TAG} then tag = ${MAX_TAG} end
@@ -49,21 +67,32 @@ end
 for key, last in pairs(lasts) do redis.call('HSET', KEYS[2], key, tostring(last)) end
 return out`;
 
-// A start: with a cap (ARGV[3] > 0), take a slot or be held, atomically; a job that already has a slot (one
-// reserved for it by a release, or its own from before a stall) keeps it. V advances to a started job's tag.
+// A start. First, priority within the tenant's turn: when the tenant has a waiting job of a better class than
+// this one, that job takes the turn (answered as {2, id}; the caller swaps the two in the queue). Then, with a
+// cap (ARGV[3] > 0), take a slot or be held (0), atomically; a job that already has a slot (one reserved for
+// it by a release, or its own from before a stall) keeps it. V advances to a started job's tag (1).
 const START = `
 local tag, id, cap, now, lease = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local mine = redis.call('ZSCORE', KEYS[4], id)
+if mine then
+  local first = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+  if first[1] ~= id and math.floor(tonumber(first[2]) / 1099511627776) < math.floor(tonumber(mine) / 1099511627776) then
+    redis.call('ZREM', KEYS[4], first[1])
+    return {2, first[1]}
+  end
+  redis.call('ZREM', KEYS[4], id)
+end
 if cap > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
   if not redis.call('ZSCORE', KEYS[2], id) and redis.call('ZCARD', KEYS[2]) >= cap then
     redis.call('ZADD', KEYS[3], 'NX', tag, id)
-    return 0
+    return {0}
   end
   redis.call('ZADD', KEYS[2], now + lease, id)
   redis.call('ZREM', KEYS[3], id)
 end
 if tag > tonumber(redis.call('GET', KEYS[1]) or '0') then redis.call('SET', KEYS[1], tag) end
-return 1`;
+return {1}`;
 
 // A finish: frees the job's slot and reserves free slots for the tenant's next held jobs (lowest tag first),
 // whose ids it answers, for the caller to promote. A reservation lapses if its job never comes.
@@ -107,7 +136,7 @@ return v`;
  */
 export class FairShare {
   private readonly base: string;
-  private readonly keys: { v: string; lasts: string; rebase: string };
+  private readonly keys: { v: string; lasts: string; rebase: string; seq: string };
 
   constructor(
     private readonly redis: Redis,
@@ -116,11 +145,15 @@ export class FairShare {
   ) {
     // One hash tag: every key of a scope in one slot, should Redis ever be a cluster.
     const base = (this.base = `${prefix}:{fair:${scope}}`);
-    this.keys = { v: `${base}:v`, lasts: `${base}:lasts`, rebase: `${base}:rebase` };
+    this.keys = { v: `${base}:v`, lasts: `${base}:lasts`, rebase: `${base}:rebase`, seq: `${base}:seq` };
   }
 
   private running(tenant: string) {
     return `${this.base}:running:${tenant}`;
+  }
+
+  private waiting(tenant: string) {
+    return `${this.base}:waiting:${tenant}`;
   }
 
   private held(tenant: string) {
@@ -130,31 +163,45 @@ export class FairShare {
   /** Tags for new jobs, in order, in one round trip. */
   async tags(requests: TagRequest[]): Promise<number[]> {
     if (requests.length === 0) return [];
-    const args = requests.flatMap(({ tenant, priority, weight }) => [
-      `${tenant}:${priority}`,
+    const args = requests.flatMap(({ tenant, priority, weight, id }) => [
+      tenant,
+      priority,
+      CLASS_ORDER[priority],
       String(STEPS[priority] / Math.max(1, weight)),
+      id ?? '',
     ]);
-    return (await this.redis.eval(TAGS, 2, this.keys.v, this.keys.lasts, ...args)) as number[];
+    return (await this.redis.eval(
+      TAGS,
+      3,
+      this.keys.v,
+      this.keys.lasts,
+      this.keys.seq,
+      this.base,
+      ...args,
+    )) as number[];
   }
 
   /**
-   * A job about to start: true when it may (V then advances to its tag), false when its tenant is at `cap`
-   * running jobs and it is now held. `cap` 0 is no cap (nothing is tracked). One round trip.
+   * A job about to start, one round trip: `run` (V then advances to its tag); `held`, when its tenant is at
+   * `cap` running jobs (`cap` 0 is no cap: nothing is tracked); or `yield`, when the tenant has a waiting job
+   * of a better class, which should take this turn instead (it has left the waiting set: the next start of
+   * this job does not yield to it again).
    */
-  async start(tenant: string, id: string, tag: number, cap: number, leaseMs: number): Promise<boolean> {
-    const started = await this.redis.eval(
+  async start(tenant: string, id: string, tag: number, cap: number, leaseMs: number): Promise<StartResult> {
+    const [kind, other] = (await this.redis.eval(
       START,
-      3,
+      4,
       this.keys.v,
       this.running(tenant),
       this.held(tenant),
+      this.waiting(tenant),
       tag,
       id,
       cap,
       Date.now(),
       leaseMs,
-    );
-    return started === 1;
+    )) as [number, string?];
+    return kind === 1 ? { kind: 'run' } : kind === 0 ? { kind: 'held' } : { kind: 'yield', to: other! };
   }
 
   /**

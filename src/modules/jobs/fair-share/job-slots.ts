@@ -4,7 +4,7 @@ import type { Job } from 'bullmq';
 import type { Env } from '../../../config/env';
 import { JobQueue } from '../job-queue';
 import type { RunJobData } from '../jobs.queue';
-import { FairShare } from './fair-share';
+import { FairShare, MAX_TAG } from './fair-share';
 import { JOBS_FAIR_SHARE } from './fair-share.module';
 import { TenantLimits } from './tenant-limits';
 
@@ -41,25 +41,40 @@ export class JobSlots {
   }
 
   /**
-   * Before an attempt: 'run' with the slot to release after it (or none when uncapped), or 'held': the entry
-   * is back in delayed and the processor must throw DelayedError.
+   * Before an attempt: `run` with the slot to release after it (or none when uncapped); or not, with where
+   * the entry went: `delayed` (held by the cap: the processor throws DelayedError) or `waiting` (it gave its
+   * turn to a better job of its tenant and waits for that one's: WaitingError). Neither counts an attempt.
    */
   async acquire(
     queued: Job<RunJobData>,
     token: string | undefined,
-  ): Promise<{ run: true; slot?: Slot } | { run: false }> {
+  ): Promise<{ run: true; slot?: Slot } | { run: false; went: 'delayed' | 'waiting' }> {
     const { jobId: id, userId: tenant, timeoutMs } = queued.data;
     if (!tenant) return { run: true };
     const { cap } = await this.limits.of(tenant);
     if (cap === 0 && !this.fairSharing) return { run: true };
     const lease = (timeoutMs ?? 0) + LEASE_MARGIN_MS;
-    if (await this.fair.start(tenant, id, queued.priority, cap, lease))
-      return { run: true, slot: cap > 0 ? { tenant, id, cap } : undefined };
-    await queued.moveToDelayed(Date.now() + HELD_RECHECK_MS, token);
-    // A release between our failed start and the move above reserved a slot for this entry but could not
-    // wake it (it was still active): wake it ourselves.
-    if (await this.fair.hasSlot(tenant, id)) await this.queue.wake(id);
-    return { run: false };
+    const tag = Number(queued.priority);
+    // Each yield takes one job out of the tenant's waiting set, so this ends.
+    for (;;) {
+      const started = await this.fair.start(tenant, id, tag, cap, lease);
+      if (started.kind === 'run') return { run: true, slot: cap > 0 ? { tenant, id, cap } : undefined };
+      if (started.kind === 'held') {
+        await queued.moveToDelayed(Date.now() + HELD_RECHECK_MS, token);
+        // A release between our failed start and the move above reserved a slot for this entry but could
+        // not wake it (it was still active): wake it ourselves.
+        if (await this.fair.hasSlot(tenant, id)) await this.queue.wake(id);
+        return { run: false, went: 'delayed' };
+      }
+      // Priority within the tenant's turn: the better job takes this turn (just ahead of it), this one that
+      // job's place (just after, at least), so neither jumps another tenant.
+      const front = Math.max(1, tag - 1);
+      const theirs = await this.queue.bringForward(started.to, front);
+      if (theirs === undefined) continue; // not waiting any more: ask again
+      await queued.changePriority({ priority: Math.min(MAX_TAG, Math.max(theirs, front + 1)) });
+      await queued.moveToWait(token);
+      return { run: false, went: 'waiting' };
+    }
   }
 
   /** After an attempt: its slot goes to the owner's next held jobs, which are woken now. */

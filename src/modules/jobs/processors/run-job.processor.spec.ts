@@ -39,7 +39,7 @@ describe(RunJobProcessor.name, () => {
   });
 
   it("holds an entry over its owner's cap without running an attempt", async () => {
-    slots.acquire.mockResolvedValueOnce({ run: false });
+    slots.acquire.mockResolvedValueOnce({ run: false, went: 'delayed' });
     await expect(sut.process(queued(), 'token')).rejects.toBeInstanceOf(DelayedError);
     expect(slots.acquire).toHaveBeenCalledWith(expect.anything(), 'token');
     expect(commands.execute).not.toHaveBeenCalled();

@@ -1,7 +1,7 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { DelayedError, Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError, WaitingError } from 'bullmq';
 import { isUUID } from 'class-validator';
 import { RunJobAttemptCommand } from '../commands/run-job-attempt/run-job-attempt.command';
 import { JobSlots } from '../fair-share/job-slots';
@@ -47,10 +47,11 @@ export class RunJobProcessor extends WorkerHost {
     // Only ours are uuids; anything else (added by hand, through the queue board) would fail the shared start
     // statement for every job starting with it.
     if (typeof jobId !== 'string' || !isUUID(jobId)) throw new UnrecoverableError('Not a Conveyor job');
-    // Over its owner's cap the entry is held: back in delayed without an attempt counted (BullMQ's
-    // moveToDelayed skips attemptsMade; the row's attempts move only in the attempt's start).
+    // Over its owner's cap the entry is held (back in delayed); or it gave its turn to a better job of its
+    // owner (back in waiting). Neither counts an attempt: BullMQ's moves skip attemptsMade, and the row's
+    // attempts move only in the attempt's start.
     const taken = await this.slots.acquire(queued, token);
-    if (!taken.run) throw new DelayedError();
+    if (!taken.run) throw taken.went === 'delayed' ? new DelayedError() : new WaitingError();
     let outcome;
     try {
       outcome = await this.commands.execute(
