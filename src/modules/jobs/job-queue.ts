@@ -4,7 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { Queue } from 'bullmq';
 import type { Env } from '../../config/env';
 import { FairShare, REBASE_AT } from './fair-share/fair-share';
-import { JOBS_FAIR_SHARE } from './fair-share/fair-share.module';
+import { JOBS_FAIR_SHARE } from './fair-share/fair-share-token';
 import { TenantLimits } from './fair-share/tenant-limits';
 import type { JobPriority } from './job-status';
 import {

@@ -4,14 +4,14 @@ import type Redis from 'ioredis';
 import type { Env } from '../../../config/env';
 import { REDIS } from '../../redis/redis.module';
 import { FairShare } from './fair-share';
+import { FairQueuePosition } from './fair-queue-position';
+import { JOBS_FAIR_SHARE } from './fair-share-token';
 import { TenantLimits } from './tenant-limits';
-
-/** The `jobs` queue's FairShare (another scope, e.g. webhooks, gets an instance of its own). */
-export const JOBS_FAIR_SHARE = Symbol('JOBS_FAIR_SHARE');
 
 @Module({
   providers: [
     TenantLimits,
+    FairQueuePosition,
     {
       provide: JOBS_FAIR_SHARE,
       inject: [REDIS, ConfigService],
@@ -19,6 +19,6 @@ export const JOBS_FAIR_SHARE = Symbol('JOBS_FAIR_SHARE');
         new FairShare(redis, config.get('QUEUE_PREFIX', { infer: true }), 'jobs'),
     },
   ],
-  exports: [TenantLimits, JOBS_FAIR_SHARE],
+  exports: [TenantLimits, JOBS_FAIR_SHARE, FairQueuePosition],
 })
 export class FairShareModule {}

@@ -5,7 +5,7 @@ import type { Env } from '../../../config/env';
 import { JobQueue } from '../job-queue';
 import type { RunJobData } from '../jobs.queue';
 import { FairShare, MAX_TAG } from './fair-share';
-import { JOBS_FAIR_SHARE } from './fair-share.module';
+import { JOBS_FAIR_SHARE } from './fair-share-token';
 import { TenantLimits } from './tenant-limits';
 
 /** A slot's lease outlives the attempt's timeout by this much, so only a dead worker's slot lapses. */
