@@ -10,8 +10,8 @@ export const MAX_TAG = 2 ** 21 - 1;
 export const REBASE_AT = 1_500_000;
 
 /**
- * Virtual time a job of each class costs its tenant at weight 1: a tenant marking everything `high` gets
- * twice the starts of a `normal` one, and a `low` job yields to both.
+ * Virtual time a job of each class costs its tenant at weight 1: across tenants, one marking everything
+ * `high` gets twice the starts of a `normal` one (within a tenant the order is strict: see start).
  */
 export const STEPS: Record<JobPriority, number> = { high: 1, normal: 2, low: 4 };
 
@@ -131,6 +131,8 @@ return v`;
  *
  * - Virtual time V advances to a job's tag when it starts; a new job's tag is max(V, last tag of its tenant and
  *   class) + step(class) / weight(tenant). A tenant that was idle starts at V, never behind another's backlog.
+ * - Within a tenant, each turn goes to its best waiting job: a set of its waiting jobs in class order; a job
+ *   that starts while a better one waits yields its turn to it (the caller swaps the two queue entries).
  * - A capped tenant's running jobs are a set of leases (a dead worker's slot comes back when its lease ends);
  *   a job that finds the set full is held, and a finishing job reserves its slot for the next held one.
  */
