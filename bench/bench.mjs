@@ -20,6 +20,12 @@ const THREADS = process.argv.includes('--threads');
 // --quick: a tenth of the work, to check the bench itself runs (its numbers mean little).
 const SCALE = process.argv.includes('--quick') ? 0.1 : 1;
 const THREAD_JOBS = 500 * SCALE;
+// --fair-only: only the fair-sharing phase (three tenants of unequal backlog); --no-fair-sharing runs the
+// service with FAIR_SHARING=false (one first-come-first-served queue), for the comparison in the README.
+const FAIR_ONLY = process.argv.includes('--fair-only');
+const FAIR_SHARING = !process.argv.includes('--no-fair-sharing');
+const FAIR_BACKLOGS = [3000, 1000, 300].map((n) => n * SCALE);
+const FAIR_WINDOW = 500 * SCALE;
 // --profile=batch|single|rate: sample the CPU of the API and the worker during that phase (bench/cpu-profile.cjs)
 // and write their .cpuprofile files to bench/results/ (summarise one with bench/profile-summary.mjs).
 const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
@@ -154,6 +160,7 @@ const env = {
   AUTH_RATE_LIMIT_PER_MINUTE: '100000',
   RECONCILE_INTERVAL_MS: '3600000',
   ADMIN_EMAIL: '',
+  FAIR_SHARING: String(FAIR_SHARING),
 };
 const children = [];
 const start = (role) => {
@@ -243,6 +250,7 @@ const meter = (phase) => {
 const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, conveyor: {}, bullmq: {} };
 
 // ---------------------------------------------------------------------------------------------- Conveyor
+if (!FAIR_ONLY) {
 {
   const cpu = meter('batch');
   const t0 = performance.now();
@@ -297,7 +305,58 @@ const results = { machine: { cpus: (await import('node:os')).cpus().length, node
     realtimeMs: stats(realtime),
   });
 }
+}
 rss.end = { api: rssMb(api.pid), worker: rssMb(worker.pid) };
+
+{
+  // Fair sharing: three tenants with unequal backlogs. The queue is paused while they submit (tenant1 first,
+  // tenant3 last, so first come first served would run tenant1's whole backlog first), then resumed. Each
+  // tenant's share of the starts while all three have work, its starts per window of FAIR_WINDOW starts, and
+  // its wait from the resume to its start (p50/p99).
+  const sleepy = { type: 'sleep', payload: { delayMs: 5 } };
+  const tenants = [];
+  for (const [i, backlog] of FAIR_BACKLOGS.entries()) {
+    const email = `tenant${i + 1}@example.com`;
+    await post('/api/auth/register', { email, password: 'bench-password' });
+    const session = await (await post('/api/auth/login', { email, password: 'bench-password' })).json();
+    tenants.push({ name: `tenant${i + 1}`, backlog, headers: { Authorization: `Bearer ${session.data.accessToken}` } });
+  }
+  const ids = new Map();
+  const before = await doneCount();
+  await jobsQueue.pause();
+  for (const tenant of tenants) {
+    ids.set(tenant.name, []);
+    await pool(Math.ceil(tenant.backlog / 100), 4, async (k) => {
+      const res = await post('/api/jobs/batch', { jobs: Array.from({ length: Math.min(100, tenant.backlog - k * 100) }, () => sleepy) }, tenant.headers);
+      if (res.status !== 201) throw new Error(`batch answered ${res.status}`);
+      ids.get(tenant.name).push(...(await res.json()).data.jobs.map((j) => j.id));
+    });
+  }
+  const resumedAt = (await db.query('SELECT now() AS at')).rows[0].at;
+  await jobsQueue.resume();
+  const total = FAIR_BACKLOGS.reduce((a, b) => a + b, 0);
+  await allDone(before + total, 'fair-sharing jobs DONE');
+  const owner = new Map([...ids].flatMap(([name, list]) => list.map((id) => [id, name])));
+  const rows = (await db.query(`SELECT id, extract(epoch FROM started_at - $2::timestamptz) * 1000 AS wait FROM jobs WHERE id = ANY($1) ORDER BY started_at, id`, [[...owner.keys()], resumedAt])).rows;
+  const contested = 3 * Math.min(...FAIR_BACKLOGS);
+  const perTenant = Object.fromEntries(
+    tenants.map(({ name, backlog }) => {
+      const mine = rows.filter((r) => owner.get(r.id) === name);
+      return [name, {
+        backlog,
+        shareWhileAllBusy: round(rows.slice(0, contested).filter((r) => owner.get(r.id) === name).length / contested),
+        waitMs: stats(mine.map((r) => Number(r.wait))),
+      }];
+    }),
+  );
+  const windows = [];
+  for (let from = 0; from < rows.length; from += FAIR_WINDOW) {
+    const window = rows.slice(from, from + FAIR_WINDOW);
+    windows.push(Object.fromEntries(tenants.map(({ name }) => [name, window.filter((r) => owner.get(r.id) === name).length])));
+  }
+  results.conveyor.fairSharing = { enabled: FAIR_SHARING, perTenant, windows, window: FAIR_WINDOW };
+  console.log(`fair sharing ${FAIR_SHARING ? 'on' : 'off'}: ${tenants.map(({ name }) => `${name} share ${perTenant[name].shareWhileAllBusy}, p99 wait ${round(perTenant[name].waitMs.p99, 0)} ms`).join('; ')}`);
+}
 
 if (THREADS) {
   // Per job type: THREAD_JOBS jobs in batches of 10 (a heavy batch stays under the 1 MiB body limit), then the attempt's own time (started → finished) from
@@ -343,7 +402,7 @@ await autovacuum.stop();
 await db.end();
 
 // ---------------------------------------------------------------------------------------------- bare BullMQ
-{
+if (!FAIR_ONLY) {
   const bare = new Queue('bare', { connection: { url: REDIS }, prefix: 'bench-bare' });
   const child = fork(join(import.meta.dirname, 'baseline-worker.mjs'), [REDIS, 'bare', String(CONCURRENCY)], { stdio: 'inherit' });
   await new Promise((resolve) => child.on('message', (m) => m.ready && resolve()));
@@ -373,6 +432,30 @@ await redis.quit();
 // ---------------------------------------------------------------------------------------------- report
 const c = results.conveyor;
 const b = results.bullmq;
+const fair = c.fairSharing;
+const fairNames = Object.keys(fair.perTenant);
+const fairTable = [
+  `Fair sharing ${fair.enabled ? 'on' : 'off'}: three tenants queue backlogs of ${FAIR_BACKLOGS.join(', ')} sleep-5ms jobs (in that order, queue paused), then the queue resumes`,
+  '',
+  `| tenant | backlog | share of the first ${3 * Math.min(...FAIR_BACKLOGS)} starts | wait after resume p50 / p99 (ms) |`,
+  '|---|---|---|---|',
+  ...fairNames.map((name) => {
+    const t = fair.perTenant[name];
+    return `| ${name} | ${t.backlog} | ${t.shareWhileAllBusy} | ${round(t.waitMs.p50, 0)} / ${round(t.waitMs.p99, 0)} |`;
+  }),
+  '',
+  `| starts | ${fair.windows.map((_, i) => `${i * fair.window + 1}–${(i + 1) * fair.window}`).join(' | ')} |`,
+  `|---|${fair.windows.map(() => '---').join('|')}|`,
+  ...fairNames.map((name) => `| ${name} | ${fair.windows.map((w) => w[name]).join(' | ')} |`),
+].join('\n');
+if (FAIR_ONLY) {
+  console.log(`\n${fairTable}\n`);
+  mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+  const file = join(import.meta.dirname, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}-fair.json`);
+  writeFileSync(file, JSON.stringify({ ...results, fairTable }, null, 2));
+  console.log(`written ${file}`);
+  process.exit(0);
+}
 const ratio = (x, y) => (Number.isFinite(x / y) ? `${round(x / y, 2)}×` : 'n/a');
 const check = (ok) => (ok ? 'PASS' : 'FAIL');
 const rows = [
@@ -403,9 +486,9 @@ const cpuTable = [
   `|---|${groups.map(() => '---').join('|')}|`,
   ...phases.map(([name, cpu]) => `| ${name} | ${groups.map((g) => cpu[g].per1000Jobs).join(' | ')} |`),
 ].join('\n');
-console.log(`\nConveyor benchmark — ${results.machine.cpus} CPUs, Node ${results.machine.node}, worker concurrency ${CONCURRENCY}\n\n${table}\n\n${cpuTable}\n`);
+console.log(`\nConveyor benchmark — ${results.machine.cpus} CPUs, Node ${results.machine.node}, worker concurrency ${CONCURRENCY}\n\n${table}\n\n${cpuTable}\n\n${fairTable}\n`);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 const file = join(import.meta.dirname, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ ...results, rss, targets: TARGETS, table, cpuTable }, null, 2));
+writeFileSync(file, JSON.stringify({ ...results, rss, targets: TARGETS, table, cpuTable, fairTable }, null, 2));
 console.log(`written ${file}`);
 process.exit(0);

@@ -132,6 +132,22 @@ export class EnvDto {
   @Max(3_600_000)
   RECONCILE_INTERVAL_MS = 30_000;
 
+  /**
+   * Jobs of one user PROCESSING at once across all workers; 0 is no cap. Unlimited by default: fair sharing
+   * already gives every other tenant the next free worker, and a cap would leave workers idle while only one
+   * tenant has work. Set it (or a user's own, PATCH /api/admin/users/:id) when jobs are long.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  USER_MAX_CONCURRENCY = 0;
+
+  /** Tenants take turns among waiting jobs (start-time fair queuing); false: one queue, first come first served. */
+  @Transform(toBoolean)
+  @IsBoolean(BOOLEAN_MESSAGE)
+  FAIR_SHARING = true;
+
   /** Key prefix of the BullMQ queues in Redis. */
   @Matches(/^[\w-]{1,64}$/, { message: 'QUEUE_PREFIX must be 1-64 letters, digits, _ or -' })
   QUEUE_PREFIX = 'conveyor';

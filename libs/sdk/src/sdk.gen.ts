@@ -6,6 +6,15 @@ import type {
   AdminDeleteUserData,
   AdminDeleteUserErrors,
   AdminDeleteUserResponses,
+  AdminFairSharingPauseData,
+  AdminFairSharingPauseErrors,
+  AdminFairSharingPauseResponses,
+  AdminFairSharingResumeData,
+  AdminFairSharingResumeErrors,
+  AdminFairSharingResumeResponses,
+  AdminFairSharingUpdateUserLimitsData,
+  AdminFairSharingUpdateUserLimitsErrors,
+  AdminFairSharingUpdateUserLimitsResponses,
   AdminListJobsData,
   AdminListJobsErrors,
   AdminListJobsResponses,
@@ -148,6 +157,44 @@ export const adminReplay = <ThrowOnError extends boolean = false>(
   });
 
 /**
+ * Pause the jobs queue (admins only)
+ *
+ * No job starts until resumed; running ones finish, submissions still queue.
+ */
+export const adminFairSharingPause = <ThrowOnError extends boolean = false>(
+  options?: Options<AdminFairSharingPauseData, ThrowOnError>,
+): RequestResult<AdminFairSharingPauseResponses, AdminFairSharingPauseErrors, ThrowOnError> =>
+  (options?.client ?? client).post<AdminFairSharingPauseResponses, AdminFairSharingPauseErrors, ThrowOnError>(
+    {
+      security: [
+        { name: 'X-API-Key', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' },
+      ],
+      url: '/api/admin/queue/pause',
+      ...options,
+    },
+  );
+
+/**
+ * Resume the jobs queue (admins only)
+ */
+export const adminFairSharingResume = <ThrowOnError extends boolean = false>(
+  options?: Options<AdminFairSharingResumeData, ThrowOnError>,
+): RequestResult<AdminFairSharingResumeResponses, AdminFairSharingResumeErrors, ThrowOnError> =>
+  (options?.client ?? client).post<
+    AdminFairSharingResumeResponses,
+    AdminFairSharingResumeErrors,
+    ThrowOnError
+  >({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/api/admin/queue/resume',
+    ...options,
+  });
+
+/**
  * Global stats (admins only)
  *
  * GET /api/jobs/stats over everyone's jobs, plus user counts.
@@ -179,6 +226,35 @@ export const adminDeleteUser = <ThrowOnError extends boolean = false>(
     ],
     url: '/api/admin/users/{id}',
     ...options,
+  });
+
+/**
+ * Set a user's fair-share weight and concurrency cap (admins only)
+ *
+ * Fields left out stay as they are. Every process applies the change within 5 s (a short cache): the weight to jobs submitted after it, the cap to jobs starting after it.
+ */
+export const adminFairSharingUpdateUserLimits = <ThrowOnError extends boolean = false>(
+  options: Options<AdminFairSharingUpdateUserLimitsData, ThrowOnError>,
+): RequestResult<
+  AdminFairSharingUpdateUserLimitsResponses,
+  AdminFairSharingUpdateUserLimitsErrors,
+  ThrowOnError
+> =>
+  (options.client ?? client).patch<
+    AdminFairSharingUpdateUserLimitsResponses,
+    AdminFairSharingUpdateUserLimitsErrors,
+    ThrowOnError
+  >({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/api/admin/users/{id}',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers,
+    },
   });
 
 /**

@@ -356,6 +356,13 @@ export type QueueCountsDto = {
   prioritized: number;
 };
 
+export type QueuePausedResponseDto = {
+  /**
+   * Whether the jobs queue is paused now.
+   */
+  paused: boolean;
+};
+
 export type RateLimitedResponseDto = {
   success: false;
   message: string;
@@ -612,12 +619,34 @@ export type UpdateJobDto = {
   runAt?: string;
 };
 
+export type UpdateUserLimitsDto = {
+  /**
+   * Share of job starts relative to other users': 2 gets twice a weight-1 user's share.
+   */
+  weight?: number;
+  /**
+   * Jobs of this user running at once at most, across all workers; null goes back to USER_MAX_CONCURRENCY's.
+   */
+  maxConcurrency?: number | null;
+};
+
 export type UserCountsDto = {
   /**
    * Registered users, admins included.
    */
   total: number;
   admins: number;
+};
+
+export type UserLimitsResponseDto = {
+  id: string;
+  email: string;
+  role: 'user' | 'admin';
+  weight: number;
+  /**
+   * The user's own cap; null: USER_MAX_CONCURRENCY applies.
+   */
+  maxConcurrency: number | null;
 };
 
 export type UserResponseDto = {
@@ -778,6 +807,82 @@ export type AdminReplayResponses = {
 
 export type AdminReplayResponse = AdminReplayResponses[keyof AdminReplayResponses];
 
+export type AdminFairSharingPauseData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/api/admin/queue/pause';
+};
+
+export type AdminFairSharingPauseErrors = {
+  /**
+   * Missing, expired or invalid credentials
+   */
+  401: ErrorResponseDto;
+  /**
+   * Authenticated, but not allowed
+   */
+  403: ErrorResponseDto;
+  /**
+   * A backing service (PostgreSQL or Redis) is unavailable
+   */
+  503: ErrorResponseDto;
+};
+
+export type AdminFairSharingPauseError = AdminFairSharingPauseErrors[keyof AdminFairSharingPauseErrors];
+
+export type AdminFairSharingPauseResponses = {
+  /**
+   * Success
+   */
+  200: {
+    success: true;
+    message: string;
+    data: QueuePausedResponseDto;
+  };
+};
+
+export type AdminFairSharingPauseResponse =
+  AdminFairSharingPauseResponses[keyof AdminFairSharingPauseResponses];
+
+export type AdminFairSharingResumeData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/api/admin/queue/resume';
+};
+
+export type AdminFairSharingResumeErrors = {
+  /**
+   * Missing, expired or invalid credentials
+   */
+  401: ErrorResponseDto;
+  /**
+   * Authenticated, but not allowed
+   */
+  403: ErrorResponseDto;
+  /**
+   * A backing service (PostgreSQL or Redis) is unavailable
+   */
+  503: ErrorResponseDto;
+};
+
+export type AdminFairSharingResumeError = AdminFairSharingResumeErrors[keyof AdminFairSharingResumeErrors];
+
+export type AdminFairSharingResumeResponses = {
+  /**
+   * Success
+   */
+  200: {
+    success: true;
+    message: string;
+    data: QueuePausedResponseDto;
+  };
+};
+
+export type AdminFairSharingResumeResponse =
+  AdminFairSharingResumeResponses[keyof AdminFairSharingResumeResponses];
+
 export type AdminStatsData = {
   body?: never;
   path?: never;
@@ -857,6 +962,55 @@ export type AdminDeleteUserResponses = {
 };
 
 export type AdminDeleteUserResponse = AdminDeleteUserResponses[keyof AdminDeleteUserResponses];
+
+export type AdminFairSharingUpdateUserLimitsData = {
+  body: UpdateUserLimitsDto;
+  path: {
+    id: string;
+  };
+  query?: never;
+  url: '/api/admin/users/{id}';
+};
+
+export type AdminFairSharingUpdateUserLimitsErrors = {
+  /**
+   * Validation failed or invalid operation (`errors` names each field)
+   */
+  400: ErrorResponseDto;
+  /**
+   * Missing, expired or invalid credentials
+   */
+  401: ErrorResponseDto;
+  /**
+   * Authenticated, but not allowed
+   */
+  403: ErrorResponseDto;
+  /**
+   * Not found (or not yours)
+   */
+  404: ErrorResponseDto;
+  /**
+   * A backing service (PostgreSQL or Redis) is unavailable
+   */
+  503: ErrorResponseDto;
+};
+
+export type AdminFairSharingUpdateUserLimitsError =
+  AdminFairSharingUpdateUserLimitsErrors[keyof AdminFairSharingUpdateUserLimitsErrors];
+
+export type AdminFairSharingUpdateUserLimitsResponses = {
+  /**
+   * Success
+   */
+  200: {
+    success: true;
+    message: string;
+    data: UserLimitsResponseDto;
+  };
+};
+
+export type AdminFairSharingUpdateUserLimitsResponse =
+  AdminFairSharingUpdateUserLimitsResponses[keyof AdminFairSharingUpdateUserLimitsResponses];
 
 export type AuthListApiKeysData = {
   body?: never;

@@ -9,6 +9,9 @@ import { JobsModule } from '../jobs/jobs.module';
 import { JOBS_QUEUE } from '../jobs/jobs.queue';
 import { WEBHOOKS_QUEUE } from '../webhooks/webhooks.queue';
 import { AdminController } from './admin.controller';
+import { AdminFairSharingController } from './admin-fair-sharing.controller';
+import { SetQueuePausedHandler } from './commands/set-queue-paused/set-queue-paused.handler';
+import { UpdateUserLimitsHandler } from './commands/update-user-limits/update-user-limits.handler';
 import { ReplayJobsHandler } from './commands/replay-jobs/replay-jobs.handler';
 import { GetAdminStatsHandler } from './queries/get-admin-stats/get-admin-stats.handler';
 import { ListAllJobsHandler } from './queries/list-all-jobs/list-all-jobs.handler';
@@ -44,7 +47,14 @@ import { QUEUE_BOARD_ROUTE, QueueBoardAdapter, queueBoardAuth } from './queue-bo
       { name: WEBHOOKS_QUEUE, adapter: BullMQAdapter },
     ),
   ],
-  controllers: [AdminController],
-  providers: [ListAllJobsHandler, GetAdminStatsHandler, ReplayJobsHandler],
+  controllers: [AdminController, AdminFairSharingController],
+  providers: [
+    ListAllJobsHandler,
+    GetAdminStatsHandler,
+    ReplayJobsHandler,
+    // Fair sharing
+    UpdateUserLimitsHandler,
+    SetQueuePausedHandler,
+  ],
 })
 export class AdminModule {}

@@ -1,7 +1,13 @@
 import { fake } from '@app/testing/fake';
+import type { ConfigService } from '@nestjs/config';
+import type { Env } from '../../config/env';
 import type { Queue } from 'bullmq';
+import type { FairShare } from './fair-share/fair-share';
+import type { TenantLimits } from './fair-share/tenant-limits';
 import { JobQueue, type QueueableJob } from './job-queue';
 import { RUN_JOB, runJobOptions } from './jobs.queue';
+
+const config = (fairSharing: boolean) => fake<ConfigService<Env, true>>({ get: () => fairSharing });
 
 describe(JobQueue.name, () => {
   const now = Date.parse('2030-01-01T00:00:00Z');
@@ -17,15 +23,19 @@ describe(JobQueue.name, () => {
     opts: { attempts: 4 },
   };
   const queue = { getJob: jest.fn(), add: jest.fn(), addBulk: jest.fn(), remove: jest.fn() };
-  const sut = new JobQueue(fake<Queue>(queue));
+  // Fair sharing off here: the class alone decides the priority (the tags are FairShare's, tested on Redis).
+  const sut = new JobQueue(fake<Queue>(queue), fake<FairShare>({}), fake<TenantLimits>({}), config(false));
   const job = (overrides: Partial<QueueableJob> = {}): QueueableJob => ({
     id: 'j1',
+    userId: 'u1',
     priority: 'normal',
     maxRetries: 3,
     attempts: 0,
+    timeoutMs: 30_000,
     runAt: null,
     ...overrides,
   });
+  const data = (id = 'j1') => ({ jobId: id, userId: 'u1', timeoutMs: 30_000 });
   const later = new Date(now + 60_000);
 
   beforeAll(() => jest.spyOn(Date, 'now').mockReturnValue(now));
@@ -42,11 +52,7 @@ describe(JobQueue.name, () => {
   describe('enqueue', () => {
     it('queues a single job with add, under its id and with its whole budget', async () => {
       await sut.enqueue([job({ priority: 'high' })]);
-      expect(queue.add).toHaveBeenCalledWith(
-        RUN_JOB,
-        { jobId: 'j1' },
-        runJobOptions(job({ priority: 'high' })),
-      );
+      expect(queue.add).toHaveBeenCalledWith(RUN_JOB, data(), runJobOptions(job({ priority: 'high' })));
       expect(runJobOptions(job())).toMatchObject({ jobId: 'j1', attempts: 4 });
       expect(queue.addBulk).not.toHaveBeenCalled();
     });
@@ -55,9 +61,31 @@ describe(JobQueue.name, () => {
       const jobs = [job({ id: 'j2' }), job({ id: 'j1', runAt: later })];
       await sut.enqueue(jobs);
       expect(queue.addBulk).toHaveBeenCalledWith(
-        jobs.map((j) => ({ name: RUN_JOB, data: { jobId: j.id }, opts: runJobOptions(j) })),
+        jobs.map((j) => ({ name: RUN_JOB, data: data(j.id), opts: runJobOptions(j) })),
       );
       expect(queue.add).not.toHaveBeenCalled();
+    });
+
+    it("with fair sharing on, gives each job its tenant's tag from one FairShare call, by the owner's weight", async () => {
+      const tags = jest.fn(() => Promise.resolve([7, 3]));
+      const ofMany = jest.fn(() => Promise.resolve(new Map([['u1', { weight: 2, cap: 0 }]])));
+      const fair = new JobQueue(
+        fake<Queue>(queue),
+        fake<FairShare>({ tags }),
+        fake<TenantLimits>({ ofMany }),
+        config(true),
+      );
+      const jobs = [job({ id: 'j2' }), job({ id: 'j1', priority: 'high', runAt: later })];
+      await fair.enqueue(jobs);
+      // A job scheduled for later is not among its tenant's waiting jobs yet (no id).
+      expect(tags).toHaveBeenCalledWith([
+        { tenant: 'u1', priority: 'normal', weight: 2, id: 'j2' },
+        { tenant: 'u1', priority: 'high', weight: 2, id: undefined },
+      ]);
+      expect(queue.addBulk).toHaveBeenCalledWith([
+        { name: RUN_JOB, data: data('j2'), opts: { ...runJobOptions(jobs[0]), priority: 7 } },
+        { name: RUN_JOB, data: data('j1'), opts: { ...runJobOptions(jobs[1]), priority: 3 } },
+      ]);
     });
 
     it('sends nothing for no jobs', async () => {
@@ -72,22 +100,14 @@ describe(JobQueue.name, () => {
       expect(await sut.requeue(job(), 2)).toBe(true);
       expect(queue.getJob).toHaveBeenCalledWith('j1');
       expect(entry.remove).toHaveBeenCalledTimes(1);
-      expect(queue.add).toHaveBeenCalledWith(
-        RUN_JOB,
-        { jobId: 'j1' },
-        { ...runJobOptions(job()), attempts: 2 },
-      );
+      expect(queue.add).toHaveBeenCalledWith(RUN_JOB, data(), { ...runJobOptions(job()), attempts: 2 });
       expect(entry.remove.mock.invocationCallOrder[0]).toBeLessThan(queue.add.mock.invocationCallOrder[0]);
     });
 
     it('adds the job when its entry is already gone', async () => {
       queue.getJob.mockResolvedValue(undefined);
       expect(await sut.requeue(job(), 4)).toBe(true);
-      expect(queue.add).toHaveBeenCalledWith(
-        RUN_JOB,
-        { jobId: 'j1' },
-        { ...runJobOptions(job()), attempts: 4 },
-      );
+      expect(queue.add).toHaveBeenCalledWith(RUN_JOB, data(), { ...runJobOptions(job()), attempts: 4 });
     });
 
     it('answers false at once, adding nothing, while an active attempt holds the id', async () => {
@@ -125,11 +145,11 @@ describe(JobQueue.name, () => {
       expect(await sut.reschedule(changed, { runAt: later })).toBe(true);
       expect(entry.changeDelay).not.toHaveBeenCalled();
       expect(entry.remove).toHaveBeenCalledTimes(1);
-      expect(queue.add).toHaveBeenCalledWith(
-        RUN_JOB,
-        { jobId: 'j1' },
-        { ...runJobOptions(changed), delay: 60_000, attempts: 3 },
-      );
+      expect(queue.add).toHaveBeenCalledWith(RUN_JOB, data(), {
+        ...runJobOptions(changed),
+        delay: 60_000,
+        attempts: 3,
+      });
       expect(entry.remove.mock.invocationCallOrder[0]).toBeLessThan(queue.add.mock.invocationCallOrder[0]);
     });
 
@@ -159,18 +179,14 @@ describe(JobQueue.name, () => {
       queue.getJob.mockResolvedValue(undefined);
       const changed = job({ priority: 'low' });
       expect(await sut.reschedule(changed, { priority: 'low' })).toBe(true);
-      expect(queue.add).toHaveBeenCalledWith(RUN_JOB, { jobId: 'j1' }, runJobOptions(changed));
+      expect(queue.add).toHaveBeenCalledWith(RUN_JOB, data(), runJobOptions(changed));
     });
 
     it('queues a job whose entry is gone with the runs it has left, not a new budget', async () => {
       queue.getJob.mockResolvedValue(undefined);
       const used = job({ attempts: 2 });
       expect(await sut.reschedule(used, { priority: 'high' })).toBe(true);
-      expect(queue.add).toHaveBeenCalledWith(
-        RUN_JOB,
-        { jobId: 'j1' },
-        { ...runJobOptions(used), attempts: 2 },
-      );
+      expect(queue.add).toHaveBeenCalledWith(RUN_JOB, data(), { ...runJobOptions(used), attempts: 2 });
     });
   });
 

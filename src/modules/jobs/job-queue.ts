@@ -1,17 +1,38 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { Queue } from 'bullmq';
+import type { Env } from '../../config/env';
+import { FairShare, REBASE_AT } from './fair-share/fair-share';
+import { JOBS_FAIR_SHARE } from './fair-share/fair-share-token';
+import { TenantLimits } from './fair-share/tenant-limits';
 import type { JobPriority } from './job-status';
-import { attemptsLeft, bullPriority, JOBS_QUEUE, RUN_JOB, RunJobData, runJobOptions } from './jobs.queue';
+import {
+  attemptsLeft,
+  bullPriority,
+  JOBS_QUEUE,
+  RUN_JOB,
+  RunJobData,
+  runJobData,
+  runJobOptions,
+} from './jobs.queue';
 
 /** What the queue needs of a job row. */
 export interface QueueableJob {
   id: string;
+  /** The tenant whose turn the job waits for (fair sharing) and whose cap it counts against. */
+  userId: string;
   priority: JobPriority;
   maxRetries: number;
   attempts: number;
+  timeoutMs: number;
   runAt: Date | null;
 }
+
+/** What waking a held entry found: woken, on its way to a worker anyway, or gone (its slot is not needed). */
+export type WakeResult = 'woken' | 'coming' | 'gone';
+const COMING = new Set(['active', 'waiting', 'prioritized', 'waiting-children']);
+const REBASE_PAGE = 500;
 
 /** BullMQ's failedReason for an entry that stalled more than maxStalledCount times. */
 export const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
@@ -26,15 +47,107 @@ export type EntryState = 'missing' | Awaited<ReturnType<Queue['getJobState']>>;
  */
 @Injectable()
 export class JobQueue {
-  constructor(@InjectQueue(JOBS_QUEUE) private readonly queue: Queue<RunJobData>) {}
+  private readonly logger = new Logger(JobQueue.name);
+  private readonly fairSharing: boolean;
 
-  /** New rows, each with its whole budget (`1 + maxRetries` runs); one round trip for all of them. */
+  constructor(
+    @InjectQueue(JOBS_QUEUE) private readonly queue: Queue<RunJobData>,
+    @Inject(JOBS_FAIR_SHARE) private readonly fair: FairShare,
+    private readonly limits: TenantLimits,
+    config: ConfigService<Env, true>,
+  ) {
+    this.fairSharing = config.get('FAIR_SHARING', { infer: true });
+  }
+
+  /**
+   * New rows, each with its whole budget (`1 + maxRetries` runs): their fair-share tags in one round trip,
+   * then one add for all of them.
+   */
   async enqueue(jobs: QueueableJob[]): Promise<void> {
-    if (jobs.length === 1) await this.queue.add(RUN_JOB, { jobId: jobs[0].id }, runJobOptions(jobs[0]));
-    else if (jobs.length > 1)
+    if (jobs.length === 0) return;
+    const tags = await this.tags(jobs);
+    if (jobs.length === 1)
+      await this.queue.add(RUN_JOB, runJobData(jobs[0]), runJobOptions(jobs[0], tags[0]));
+    else
       await this.queue.addBulk(
-        jobs.map((job) => ({ name: RUN_JOB, data: { jobId: job.id }, opts: runJobOptions(job) })),
+        jobs.map((job, i) => ({ name: RUN_JOB, data: runJobData(job), opts: runJobOptions(job, tags[i]) })),
       );
+  }
+
+  /** Each job's place in its tenant's turn (undefined entries: fair sharing is off, the class decides). */
+  private async tags(jobs: QueueableJob[]): Promise<(number | undefined)[]> {
+    if (!this.fairSharing) return jobs.map(() => undefined);
+    const limits = await this.limits.ofMany([...new Set(jobs.map((job) => job.userId))]);
+    const tags = await this.fair.tags(
+      jobs.map((job) => ({
+        tenant: job.userId,
+        priority: job.priority,
+        weight: limits.get(job.userId)!.weight,
+        // Scheduled for later: not among the tenant's waiting jobs until it is due (it keeps its tag).
+        id: job.runAt && job.runAt.getTime() > Date.now() ? undefined : job.id,
+      })),
+    );
+    if (tags.some((tag) => tag >= REBASE_AT)) this.rebaseSoon();
+    return tags;
+  }
+
+  /** Lowers every waiting entry's tag, then V (FairShare.rebase); in the background, once at a time. */
+  private rebaseSoon() {
+    this.fair
+      .rebase((offset) => this.shiftTags(offset))
+      .then((done) => done && this.logger.log('Fair-share tags rebased'))
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'Fair-share rebase failed'));
+  }
+
+  private async shiftTags(offset: number) {
+    const seen = new Set<string>();
+    for (let start = 0; ; start += REBASE_PAGE) {
+      const entries = await this.queue.getJobs(['prioritized', 'delayed'], start, start + REBASE_PAGE - 1);
+      if (entries.length === 0) return;
+      for (const entry of entries) {
+        if (!entry.id || seen.has(entry.id) || !entry.priority) continue;
+        seen.add(entry.id);
+        // An entry a worker took meanwhile only loses the change.
+        await entry.changePriority({ priority: Math.max(1, entry.priority - offset) }).catch(() => undefined);
+      }
+    }
+  }
+
+  /**
+   * A waiting entry moved to `priority` (ahead: it takes another entry's turn, JobSlots); its priority before,
+   * or undefined when it is not waiting (gone, delayed, or taken by a worker meanwhile).
+   */
+  async bringForward(id: string, priority: number): Promise<number | undefined> {
+    const entry = await this.queue.getJob(id);
+    if (!entry || (await entry.getState()) !== 'prioritized') return undefined;
+    const before = Number(entry.priority);
+    await entry.changePriority({ priority });
+    return before;
+  }
+
+  /** A held entry's turn: out of delayed now (JobSlots), or what became of it. */
+  async wake(id: string): Promise<WakeResult> {
+    const entry = await this.queue.getJob(id);
+    if (!entry) return 'gone';
+    try {
+      await entry.promote();
+      return 'woken';
+    } catch {
+      return COMING.has(await entry.getState()) ? 'coming' : 'gone';
+    }
+  }
+
+  /** Admins: no entry starts until resume() (running ones finish); submissions still queue. */
+  async pause(): Promise<void> {
+    await this.queue.pause();
+  }
+
+  async resume(): Promise<void> {
+    await this.queue.resume();
+  }
+
+  async isPaused(): Promise<boolean> {
+    return this.queue.isPaused();
   }
 
   /**
@@ -48,7 +161,8 @@ export class JobQueue {
       if (await entry.isActive()) return false;
       await entry.remove();
     }
-    await this.queue.add(RUN_JOB, { jobId: job.id }, { ...runJobOptions(job), attempts: attemptsLeft });
+    const [tag] = await this.tags([job]);
+    await this.queue.add(RUN_JOB, runJobData(job), { ...runJobOptions(job, tag), attempts: attemptsLeft });
     return true;
   }
 
@@ -61,7 +175,11 @@ export class JobQueue {
     const entry = await this.queue.getJob(job.id);
     if (!entry) return this.requeue(job, attemptsLeft(job));
     if (await entry.isActive()) return false;
-    if (changes.priority) await entry.changePriority({ priority: bullPriority(changes.priority) });
+    if (changes.priority) {
+      // A new class is a new place in the tenant's turn.
+      const [tag] = await this.tags([{ ...job, priority: changes.priority }]);
+      await entry.changePriority({ priority: bullPriority(changes.priority, tag) });
+    }
     if (!changes.runAt) return true;
     if (await entry.isDelayed()) {
       await entry.changeDelay(Math.max(0, changes.runAt.getTime() - Date.now()));

@@ -17,6 +17,8 @@ import { LogWebhookAttemptHandler } from './event-handlers/log-webhook-attempt.e
 import { RemoveDeletedUserJobsHandler } from './event-handlers/remove-deleted-user-jobs.event-handler';
 import { JobLogEntity } from './entities/job-log.entity';
 import { JobEntity } from './entities/job.entity';
+import { FairShareModule } from './fair-share/fair-share.module';
+import { JobSlots } from './fair-share/job-slots';
 import { JOB_TYPES } from './job-types/job-types';
 import { JobThreadPool } from './job-threads/job-thread-pool';
 import { JobCache } from './job-cache';
@@ -53,6 +55,7 @@ import { SubmissionQuota } from './submission/submission-quota.interceptor';
     DiscoveryModule,
     TypeOrmModule.forFeature([JobEntity, JobLogEntity]),
     BullModule.registerQueue({ name: JOBS_QUEUE }),
+    FairShareModule,
   ],
   controllers: [JobsController],
   providers: [
@@ -64,6 +67,7 @@ import { SubmissionQuota } from './submission/submission-quota.interceptor';
     JobCache,
     JobStore,
     JobQueue,
+    JobSlots,
     JobOutbox,
     JobLogWriter,
     JobCancellation,
@@ -96,7 +100,16 @@ import { SubmissionQuota } from './submission/submission-quota.interceptor';
     GetJobStatsHandler,
     GetJobArtifactHandler,
   ],
-  exports: [JobStore, JobQueue, JobOutbox, JobLogWriter, JobReconciler, JobSearch, JobThreadPool],
+  exports: [
+    FairShareModule,
+    JobStore,
+    JobQueue,
+    JobOutbox,
+    JobLogWriter,
+    JobReconciler,
+    JobSearch,
+    JobThreadPool,
+  ],
 })
 export class JobsModule implements OnModuleInit {
   private readonly logger = new Logger(JobsModule.name);

@@ -11,6 +11,7 @@ import { type Env, validateEnv } from '../../config/env';
 import { JobLogWriter } from '../jobs/job-log-writer';
 import { JobThreadPool } from '../jobs/job-threads/job-thread-pool';
 import { JOBS_QUEUE } from '../jobs/jobs.queue';
+import { JobSlots } from '../jobs/fair-share/job-slots';
 import { JobReconciler } from '../jobs/job-reconciler';
 import { runJobBackoff, RunJobProcessor } from '../jobs/processors/run-job.processor';
 import {
@@ -67,6 +68,7 @@ describe(QueueWorkers.name, () => {
           QueueWorkers,
           { provide: CommandBus, useValue: {} },
           { provide: JobReconciler, useValue: {} },
+          { provide: JobSlots, useValue: {} },
           { provide: JobLogWriter, useValue: { drain: () => Promise.resolve() } },
           { provide: JobThreadPool, useValue: { destroy: () => Promise.resolve() } },
         ],

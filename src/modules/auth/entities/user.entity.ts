@@ -18,6 +18,14 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 16, default: 'user' })
   role: Role;
 
+  /** Fair sharing: this user's share of job starts relative to others (1..10). */
+  @Column({ type: 'int', default: 1 })
+  weight: number;
+
+  /** Jobs of this user PROCESSING at once at most; null: USER_MAX_CONCURRENCY. */
+  @Column({ name: 'max_concurrency', type: 'int', nullable: true })
+  maxConcurrency: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -1,7 +1,8 @@
 import { fake } from '@app/testing/fake';
 import type { CommandBus } from '@nestjs/cqrs';
-import { Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { RunJobAttemptCommand } from '../commands/run-job-attempt/run-job-attempt.command';
+import type { JobSlots } from '../fair-share/job-slots';
 import type { JobReconciler } from '../job-reconciler';
 import type { RunJobData } from '../jobs.queue';
 import { RetryableJobError, runJobBackoff, RunJobProcessor } from './run-job.processor';
@@ -14,7 +15,15 @@ describe(RunJobProcessor.name, () => {
     requeueIfOrphaned: jest.fn(() => Promise.resolve(true)),
     quarantine: jest.fn(() => Promise.resolve()),
   };
-  const sut = new RunJobProcessor(fake<CommandBus>(commands), fake<JobReconciler>(reconciler));
+  const slots = {
+    acquire: jest.fn((): Promise<unknown> => Promise.resolve({ run: true })),
+    releaseQuietly: jest.fn(() => Promise.resolve()),
+  };
+  const sut = new RunJobProcessor(
+    fake<CommandBus>(commands),
+    fake<JobReconciler>(reconciler),
+    fake<JobSlots>(slots),
+  );
   const queued = (attemptsMade = 0, attempts = 4) =>
     fake<Job<RunJobData>>({ data: { jobId: J1 }, attemptsMade, opts: { attempts } });
 
@@ -27,6 +36,23 @@ describe(RunJobProcessor.name, () => {
       ),
     ).rejects.toBeInstanceOf(UnrecoverableError);
     expect(commands.execute).not.toHaveBeenCalled();
+  });
+
+  it("holds an entry over its owner's cap without running an attempt", async () => {
+    slots.acquire.mockResolvedValueOnce({ run: false, went: 'delayed' });
+    await expect(sut.process(queued(), 'token')).rejects.toBeInstanceOf(DelayedError);
+    expect(slots.acquire).toHaveBeenCalledWith(expect.anything(), 'token');
+    expect(commands.execute).not.toHaveBeenCalled();
+  });
+
+  it('gives a capped slot back after the attempt, also when the attempt throws', async () => {
+    const slot = { tenant: 'u1', id: J1, cap: 3 };
+    slots.acquire.mockResolvedValue({ run: true, slot });
+    commands.execute.mockResolvedValueOnce({ kind: 'done' }).mockRejectedValueOnce(new Error('db down'));
+    await sut.process(queued());
+    await expect(sut.process(queued())).rejects.toThrow('db down');
+    expect(slots.releaseQuietly.mock.calls).toEqual([[slot], [slot]]);
+    slots.acquire.mockResolvedValue({ run: true });
   });
 
   it("runs the attempt with the queue entry's attempt budget", async () => {

@@ -1,9 +1,10 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError, WaitingError } from 'bullmq';
 import { isUUID } from 'class-validator';
 import { RunJobAttemptCommand } from '../commands/run-job-attempt/run-job-attempt.command';
+import { JobSlots } from '../fair-share/job-slots';
 import { STALLED_TOO_OFTEN } from '../job-queue';
 import { JobReconciler } from '../job-reconciler';
 import { JOBS_QUEUE, retryDelayMs, RunJobData } from '../jobs.queue';
@@ -36,18 +37,29 @@ export class RunJobProcessor extends WorkerHost {
   constructor(
     private readonly commands: CommandBus,
     private readonly reconciler: JobReconciler,
+    private readonly slots: JobSlots,
   ) {
     super();
   }
 
-  async process(queued: Job<RunJobData>): Promise<void> {
+  async process(queued: Job<RunJobData>, token?: string): Promise<void> {
     const { jobId } = queued.data;
     // Only ours are uuids; anything else (added by hand, through the queue board) would fail the shared start
     // statement for every job starting with it.
     if (typeof jobId !== 'string' || !isUUID(jobId)) throw new UnrecoverableError('Not a Conveyor job');
-    const outcome = await this.commands.execute(
-      new RunJobAttemptCommand(jobId, queued.attemptsMade, queued.opts.attempts ?? 1),
-    );
+    // Over its owner's cap the entry is held (back in delayed); or it gave its turn to a better job of its
+    // owner (back in waiting). Neither counts an attempt: BullMQ's moves skip attemptsMade, and the row's
+    // attempts move only in the attempt's start.
+    const taken = await this.slots.acquire(queued, token);
+    if (!taken.run) throw taken.went === 'delayed' ? new DelayedError() : new WaitingError();
+    let outcome;
+    try {
+      outcome = await this.commands.execute(
+        new RunJobAttemptCommand(jobId, queued.attemptsMade, queued.opts.attempts ?? 1),
+      );
+    } finally {
+      if (taken.slot) await this.slots.releaseQuietly(taken.slot);
+    }
     if (outcome.kind === 'retry') throw new RetryableJobError(outcome.error, outcome.delayMs);
     if (outcome.kind === 'failed') throw new UnrecoverableError(outcome.error);
     if (outcome.kind === 'cancelled') this.lettingGo.add(jobId);

@@ -1,0 +1,31 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { FairShare } from './fair-share';
+import { JOBS_FAIR_SHARE } from './fair-share-token';
+import { TenantLimits } from './tenant-limits';
+
+/**
+ * What fair sharing knows of a PENDING job, for "why isn't it running?" (main's QueuePositionSource has this
+ * shape: bind QUEUE_POSITION_SOURCE to this class).
+ */
+@Injectable()
+export class FairQueuePosition {
+  constructor(
+    @Inject(JOBS_FAIR_SHARE) private readonly fair: FairShare,
+    private readonly limits: TenantLimits,
+  ) {}
+
+  /** The user's running jobs and cap when the cap holds this job back; else null. */
+  async heldBy(jobId: string, userId: string): Promise<{ running: number; limit: number } | null> {
+    if (!(await this.fair.isHeld(userId, jobId))) return null;
+    const [{ running }, { cap }] = await Promise.all([this.fair.slots(userId), this.limits.of(userId)]);
+    return { running, limit: cap };
+  }
+
+  /**
+   * Unknown here (null): the order is BullMQ's prioritized set by tag, and counting it would read BullMQ's
+   * keys. The caller's estimate from the queue counts stands.
+   */
+  rankAmongWaiting(): Promise<number | null> {
+    return Promise.resolve(null);
+  }
+}

@@ -1,0 +1,2 @@
+/** The `jobs` queue's FairShare (another scope, e.g. webhooks, gets an instance and a token of its own). */
+export const JOBS_FAIR_SHARE = Symbol('JOBS_FAIR_SHARE');
