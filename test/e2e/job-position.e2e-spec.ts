@@ -10,7 +10,7 @@ import { submitJob, waitForJob } from '@app/testing/jobs';
 import { sdkHarness } from '@app/testing/sdk-client';
 import { freePort, spawnApp, SpawnedApp } from '@app/testing/spawn-app';
 import { dataSourceOptions } from '../../src/config/data-source';
-import { serverUrls, TEST_DATABASE } from '../test-env';
+import { serverUrls, TEST_ADMIN, TEST_DATABASE } from '../test-env';
 
 interface QueueBody {
   state: string;
@@ -285,6 +285,66 @@ describe('Job position (e2e)', () => {
       } finally {
         await t.http().delete(`/api/jobs/${blocker}`).set('X-API-Key', owner.apiKey);
       }
+    });
+  });
+  describe('with a worker and a user at their cap', () => {
+    let worker: SpawnedApp;
+
+    beforeAll(async () => {
+      await clear();
+      // Two slots in the worker, so the second job waits for the cap, not for the worker.
+      worker = spawnApp({
+        PROCESS_ROLE: 'worker',
+        LOG_LEVEL: 'info',
+        DATABASE_URL: databaseUrl,
+        QUEUE_PREFIX: process.env.QUEUE_PREFIX!,
+        WORKER_CONCURRENCY: '2',
+        RECONCILE_INTERVAL_MS: '3600000',
+      });
+      await worker.waitForOutput(/Running jobs with concurrency/);
+    });
+    afterAll(async () => {
+      await worker?.stop('SIGKILL');
+    });
+
+    it("shows a job held by its user's cap as held, with the running count and the limit, then runs it", async () => {
+      const login = await t.http().post('/api/auth/login').send(TEST_ADMIN).expect(200);
+      const capped = await makeUser(t);
+      await t
+        .http()
+        .patch(`/api/admin/users/${capped.id}`)
+        .set('Authorization', `Bearer ${login.body.data.accessToken}`)
+        .send({ maxConcurrency: 1 })
+        .expect(200);
+      const blocker = (
+        await submitJob(
+          t,
+          capped.apiKey,
+          sleep({ payload: { delayMs: 60_000 }, maxRetries: 0, timeoutMs: 120_000 }),
+        )
+      ).id;
+      await waitForJob(t, capped.apiKey, blocker, (job) => job.status === 'PROCESSING');
+      const held = (await submitJob(t, capped.apiKey, sleep())).id;
+      const { body } = await pollUntil(
+        () => t.http().get(`/api/jobs/${held}`).set('X-API-Key', capped.apiKey).expect(200),
+        (res) => res.body.data.queue?.state === 'held',
+      );
+      expect(body.data).toMatchObject({ status: 'PENDING', attempts: 0 });
+      expect(body.data.queue).toEqual({
+        state: 'held',
+        ahead: 0,
+        position: 1,
+        reason: 'Held: 1 of your jobs is running (your limit is 1).',
+        estimatedStartAt: null,
+      });
+      const fromPosition = await t.http().get(`/api/jobs/${held}/position`).set('X-API-Key', capped.apiKey);
+      expect(fromPosition.body.data).toEqual(body.data.queue);
+      // Another user's job runs beside it, in the worker's second slot.
+      const free = await submit();
+      expect((await waitForJob(t, owner.apiKey, free)).status).toBe('DONE');
+
+      await t.http().delete(`/api/jobs/${blocker}`).set('X-API-Key', capped.apiKey).expect(200);
+      expect(await waitForJob(t, capped.apiKey, held)).toMatchObject({ status: 'DONE', attempts: 1 });
     });
   });
 });

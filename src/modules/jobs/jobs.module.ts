@@ -43,7 +43,8 @@ import { ListJobsHandler } from './queries/list-jobs/list-jobs.handler';
 import { ListUserJobIdsHandler } from './queries/list-user-job-ids/list-user-job-ids.handler';
 import { QueueCounts } from './queue-position/queue-counts';
 import { QueuePosition } from './queue-position/queue-position';
-import { NoQueuePositionSource, QUEUE_POSITION_SOURCE } from './queue-position/queue-position-source';
+import { QUEUE_POSITION_SOURCE } from './queue-position/queue-position-source';
+import { FairQueuePosition } from './fair-share/fair-queue-position';
 import { Idempotency } from './submission/idempotency';
 import { JobDrafts } from './submission/job-drafts';
 import { JobEnqueuer } from './submission/job-enqueuer';
@@ -92,8 +93,7 @@ import { SubmissionQuota } from './submission/submission-quota.interceptor';
     GetJobPositionHandler,
     QueueCounts,
     QueuePosition,
-    // FairShare replaces this once wired (held jobs, the fair order).
-    { provide: QUEUE_POSITION_SOURCE, useClass: NoQueuePositionSource },
+    { provide: QUEUE_POSITION_SOURCE, useExisting: FairQueuePosition },
     ListJobsHandler,
     ListUserJobIdsHandler,
     GetJobLogsHandler,

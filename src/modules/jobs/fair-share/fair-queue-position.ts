@@ -1,14 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { QueuePositionSource } from '../queue-position/queue-position-source';
 import { FairShare } from './fair-share';
 import { JOBS_FAIR_SHARE } from './fair-share-token';
 import { TenantLimits } from './tenant-limits';
 
-/**
- * What fair sharing knows of a PENDING job, for "why isn't it running?" (main's QueuePositionSource has this
- * shape: bind QUEUE_POSITION_SOURCE to this class).
- */
+/** What fair sharing knows of a PENDING job, for "why isn't it running?" (bound to QUEUE_POSITION_SOURCE). */
 @Injectable()
-export class FairQueuePosition {
+export class FairQueuePosition implements QueuePositionSource {
   constructor(
     @Inject(JOBS_FAIR_SHARE) private readonly fair: FairShare,
     private readonly limits: TenantLimits,

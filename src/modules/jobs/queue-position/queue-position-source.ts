@@ -1,5 +1,3 @@
-import { Injectable } from '@nestjs/common';
-
 /**
  * What only the fair scheduler knows about a PENDING, due job. Both answers may be null, meaning "not known
  * here": the job is then shown as waiting, with QueueCounts' estimate of the jobs ahead of it.
@@ -13,15 +11,3 @@ export interface QueuePositionSource {
 
 /** The DI token the jobs module binds a QueuePositionSource to. */
 export const QUEUE_POSITION_SOURCE = Symbol('QueuePositionSource');
-
-/** Without a fair scheduler nothing is held and the order is BullMQ's (priority class, then arrival). */
-@Injectable()
-export class NoQueuePositionSource implements QueuePositionSource {
-  heldBy(): Promise<null> {
-    return Promise.resolve(null);
-  }
-
-  rankAmongWaiting(): Promise<null> {
-    return Promise.resolve(null);
-  }
-}

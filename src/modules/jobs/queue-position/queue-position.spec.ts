@@ -2,7 +2,7 @@ import { fake } from '@app/testing/fake';
 import type { JobView } from '../job-view';
 import { QueueCounts } from './queue-counts';
 import { QueuePosition } from './queue-position';
-import { NoQueuePositionSource, QueuePositionSource } from './queue-position-source';
+import type { QueuePositionSource } from './queue-position-source';
 
 describe(QueuePosition.name, () => {
   const now = new Date('2026-12-04T09:00:00.000Z');
@@ -22,7 +22,10 @@ describe(QueuePosition.name, () => {
   };
   const position = (
     isPaused: () => Promise<boolean>,
-    source: QueuePositionSource = new NoQueuePositionSource(),
+    source: QueuePositionSource = {
+      heldBy: () => Promise.resolve(null),
+      rankAmongWaiting: () => Promise.resolve(null),
+    },
   ) => new QueuePosition(fake({ isPaused }), fake<QueueCounts>(counts), source);
   const redisDown = () =>
     Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
