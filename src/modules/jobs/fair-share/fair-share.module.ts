@@ -8,6 +8,8 @@ import { TenantLimits } from './tenant-limits';
 
 /** The `jobs` queue's FairShare (another scope, e.g. webhooks, gets an instance of its own). */
 export const JOBS_FAIR_SHARE = Symbol('JOBS_FAIR_SHARE');
+/** The `webhooks` queue's FairShare: deliveries take turns and have slots apart from jobs. */
+export const WEBHOOKS_FAIR_SHARE = Symbol('WEBHOOKS_FAIR_SHARE');
 
 @Module({
   providers: [
@@ -18,7 +20,13 @@ export const JOBS_FAIR_SHARE = Symbol('JOBS_FAIR_SHARE');
       useFactory: (redis: Redis, config: ConfigService<Env, true>) =>
         new FairShare(redis, config.get('QUEUE_PREFIX', { infer: true }), 'jobs'),
     },
+    {
+      provide: WEBHOOKS_FAIR_SHARE,
+      inject: [REDIS, ConfigService],
+      useFactory: (redis: Redis, config: ConfigService<Env, true>) =>
+        new FairShare(redis, config.get('QUEUE_PREFIX', { infer: true }), 'webhooks'),
+    },
   ],
-  exports: [TenantLimits, JOBS_FAIR_SHARE],
+  exports: [TenantLimits, JOBS_FAIR_SHARE, WEBHOOKS_FAIR_SHARE],
 })
 export class FairShareModule {}

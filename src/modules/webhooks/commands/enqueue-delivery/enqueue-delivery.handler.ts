@@ -1,13 +1,12 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { ConfigService } from '@nestjs/config';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import type { WebhookEvent, WebhookPayload } from '@app/contracts/webhook-payload';
 import type { Env } from '../../../../config/env';
 import { JobOutbox } from '../../../jobs/job-outbox';
 import { uuidFrom } from '../../signature';
-import { DELIVER_WEBHOOK, DeliverWebhookData, deliveryOptions, WEBHOOKS_QUEUE } from '../../webhooks.queue';
+import { WebhookQueue } from '../../webhook-queue';
+import type { DeliverWebhookData } from '../../webhooks.queue';
 import { EnqueueDeliveryCommand } from './enqueue-delivery.command';
 
 const EVENTS: Record<string, WebhookEvent> = {
@@ -19,7 +18,7 @@ const EVENTS: Record<string, WebhookEvent> = {
 @CommandHandler(EnqueueDeliveryCommand)
 export class EnqueueDeliveryHandler implements ICommandHandler<EnqueueDeliveryCommand> {
   constructor(
-    @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<DeliverWebhookData>,
+    private readonly queue: WebhookQueue,
     private readonly config: ConfigService<Env, true>,
     private readonly outbox: JobOutbox,
   ) {}
@@ -46,11 +45,7 @@ export class EnqueueDeliveryHandler implements ICommandHandler<EnqueueDeliveryCo
       event,
       body: JSON.stringify(payload),
     };
-    await this.queue.add(
-      DELIVER_WEBHOOK,
-      data,
-      deliveryOptions(deliveryId, this.config.get('WEBHOOK_MAX_ATTEMPTS', { infer: true })),
-    );
+    await this.queue.add(data, this.config.get('WEBHOOK_MAX_ATTEMPTS', { infer: true }));
     if (!redelivery) await this.outbox.markQueued(job.id, job.finishedAt);
     return { deliveryId };
   }
