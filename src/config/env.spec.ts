@@ -130,12 +130,15 @@ describe(validateEnv.name, () => {
       ['2', '2'],
       ['5', '2'],
       ['10', undefined],
-    ])('refuses %s per user with WEBHOOK_CONCURRENCY=%s, naming both and the numbers', (perUser, perWorker) => {
-      const problems = problemsOf({ WEBHOOK_USER_CONCURRENCY: perUser, WEBHOOK_CONCURRENCY: perWorker });
-      expect(problems).toEqual([
-        `WEBHOOK_USER_CONCURRENCY: must be smaller than WEBHOOK_CONCURRENCY (${perUser} is not smaller than ${perWorker ?? 10}), so that one user's slow receivers cannot take every delivery slot of a worker`,
-      ]);
-    });
+    ])(
+      'refuses %s per user with WEBHOOK_CONCURRENCY=%s, naming both and the numbers',
+      (perUser, perWorker) => {
+        const problems = problemsOf({ WEBHOOK_USER_CONCURRENCY: perUser, WEBHOOK_CONCURRENCY: perWorker });
+        expect(problems).toEqual([
+          `WEBHOOK_USER_CONCURRENCY: must be smaller than WEBHOOK_CONCURRENCY (${perUser} is not smaller than ${perWorker ?? 10}), so that one user's slow receivers cannot take every delivery slot of a worker`,
+        ]);
+      },
+    );
 
     it('reports a bad value by itself, not the comparison', () => {
       expect(problemsOf({ WEBHOOK_USER_CONCURRENCY: '0' })).toEqual([

@@ -19,7 +19,12 @@ describe(WebhookQueue.name, () => {
   let queue: Queue<DeliverWebhookData>;
   let fair: FairShare;
   const make = (fairSharing = true) =>
-    new WebhookQueue(queue, fair, fake<TenantLimits>(limits), testConfig({ FAIR_SHARING: String(fairSharing) }));
+    new WebhookQueue(
+      queue,
+      fair,
+      fake<TenantLimits>(limits),
+      testConfig({ FAIR_SHARING: String(fairSharing) }),
+    );
   const delivery = (userId: string, deliveryId: string = randomUUID()): DeliverWebhookData => ({
     deliveryId,
     jobId: randomUUID(),

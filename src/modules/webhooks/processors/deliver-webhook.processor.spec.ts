@@ -34,14 +34,17 @@ describe(DeliverWebhookProcessor.name, () => {
     ['delivered', { kind: 'delivered' }],
     ['retried', { kind: 'retry', error: 'Receiver answered HTTP 500' }],
     ['failed', { kind: 'failed', error: 'Receiver answered HTTP 500' }],
-  ])('gives its slot back after an attempt that %s, before BullMQ hears the outcome', async (_name, outcome) => {
-    commands.execute.mockResolvedValue(outcome);
-    await sut.process(queued(0, 3), 'tok').catch(() => undefined);
-    expect(slots.releaseQuietly).toHaveBeenCalledWith(slot);
-    expect(commands.execute.mock.invocationCallOrder[0]).toBeLessThan(
-      slots.releaseQuietly.mock.invocationCallOrder[0],
-    );
-  });
+  ])(
+    'gives its slot back after an attempt that %s, before BullMQ hears the outcome',
+    async (_name, outcome) => {
+      commands.execute.mockResolvedValue(outcome);
+      await sut.process(queued(0, 3), 'tok').catch(() => undefined);
+      expect(slots.releaseQuietly).toHaveBeenCalledWith(slot);
+      expect(commands.execute.mock.invocationCallOrder[0]).toBeLessThan(
+        slots.releaseQuietly.mock.invocationCallOrder[0],
+      );
+    },
+  );
 
   it('gives its slot back when the attempt throws', async () => {
     commands.execute.mockRejectedValue(new Error('database down'));
