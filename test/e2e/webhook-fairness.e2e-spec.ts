@@ -143,4 +143,27 @@ describe('Fair webhook delivery (e2e)', () => {
     expect(mostOpen(aHooks())).toBeLessThanOrEqual(USER_CONCURRENCY);
     console.log(`A's ${A_HOOKS} deliveries all out ${deliveredAt - released} ms after the hang ended`);
   });
+
+  it("wakes a user's held retry as soon as one of that user's own deliveries ends", async () => {
+    const c = await makeUser(t);
+    receiver.respond('/c-retry', (previous) => (previous < 2 ? 500 : 200));
+    await submitJob(t, c.apiKey, sleepJob('/c-retry'));
+    await receiver.waitFor('/c-retry', 2, 20_000);
+    // Its last retry is due in 4 s: by then C's two other receivers hang and hold both of C's slots.
+    const hangs = ['/c-hangs-0', '/c-hangs-1'];
+    hangs.forEach((path) => receiver.hang(path));
+    for (const path of hangs) await submitJob(t, c.apiKey, sleepJob(path));
+    await Promise.all(hangs.map((path) => receiver.waitFor(path, 1, 20_000)));
+    const [, second, third] = await receiver.waitFor('/c-retry', 3, 30_000);
+    const freed = Math.min(...hangs.map((path) => receiver.on(path)[0].endedAt ?? Infinity));
+    receiver.release();
+
+    expect(third.headers['x-conveyor-attempt']).toBe('3');
+    // Held past its backoff while C was at its cap, then sent right after C's first hang was given up on (10 s),
+    // not at the held entry's 60 s recheck.
+    expect(third.receivedAt - second.receivedAt).toBeGreaterThan(4000 + 1000);
+    expect(third.receivedAt).toBeGreaterThanOrEqual(freed);
+    expect(third.receivedAt - freed).toBeLessThan(1000);
+    console.log(`C's held retry sent ${third.receivedAt - freed} ms after C's slot freed`);
+  });
 });
