@@ -18,7 +18,7 @@ export interface ReceivedHook {
 /**
  * A local webhook receiver on 127.0.0.1. Each path answers with its own responder (200 unless set), which is
  * told how many requests that path had before this one, so "500 once, then 200" is `(n) => (n === 0 ? 500 : 200)`.
- * A path set to `hang` answers nothing (a dead receiver) until `release()`.
+ * A path given to `hang()` answers nothing (a dead receiver) until `release()`.
  */
 export class WebhookReceiver {
   readonly received: ReceivedHook[] = [];
