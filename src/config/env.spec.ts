@@ -117,6 +117,39 @@ describe(validateEnv.name, () => {
     });
   });
 
+  describe('WEBHOOK_USER_CONCURRENCY', () => {
+    it('defaults to 2 of a worker process’s 10 delivery slots', () => {
+      expect(validateEnv({})).toMatchObject({ WEBHOOK_CONCURRENCY: 10, WEBHOOK_USER_CONCURRENCY: 2 });
+      expect(validateEnv({ WEBHOOK_CONCURRENCY: '4', WEBHOOK_USER_CONCURRENCY: '3' })).toMatchObject({
+        WEBHOOK_CONCURRENCY: 4,
+        WEBHOOK_USER_CONCURRENCY: 3,
+      });
+    });
+
+    it.each([
+      ['2', '2'],
+      ['5', '2'],
+      ['10', undefined],
+    ])(
+      'refuses %s per user with WEBHOOK_CONCURRENCY=%s, naming both and the numbers',
+      (perUser, perWorker) => {
+        const problems = problemsOf({ WEBHOOK_USER_CONCURRENCY: perUser, WEBHOOK_CONCURRENCY: perWorker });
+        expect(problems).toEqual([
+          `WEBHOOK_USER_CONCURRENCY: must be smaller than WEBHOOK_CONCURRENCY (${perUser} is not smaller than ${perWorker ?? 10}), so that one user's slow receivers cannot take every delivery slot of a worker`,
+        ]);
+      },
+    );
+
+    it('reports a bad value by itself, not the comparison', () => {
+      expect(problemsOf({ WEBHOOK_USER_CONCURRENCY: '0' })).toEqual([
+        expect.stringMatching(/^WEBHOOK_USER_CONCURRENCY: .*less than 1/),
+      ]);
+      expect(problemsOf({ WEBHOOK_CONCURRENCY: 'many' })).toEqual([
+        expect.stringMatching(/^WEBHOOK_CONCURRENCY: .*integer/),
+      ]);
+    });
+  });
+
   describe('in production', () => {
     it('requires both JWT secrets to be set', () => {
       const problems = problemsOf({ NODE_ENV: 'production' });

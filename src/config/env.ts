@@ -201,6 +201,23 @@ export class EnvDto {
   @Max(20)
   WEBHOOK_MAX_ATTEMPTS = 3;
 
+  /** Webhook deliveries one worker process makes at the same time. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  WEBHOOK_CONCURRENCY = 10;
+
+  /**
+   * Webhook deliveries of one user in flight at once across all workers; more wait (held, no attempt used).
+   * Smaller than WEBHOOK_CONCURRENCY, so one user's slow receivers always leave a worker's slots to others.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(255)
+  WEBHOOK_USER_CONCURRENCY = 2;
+
   /** Job submissions and retries per user per minute (a batch counts each job). */
   @Transform(toInt)
   @IsInt()
@@ -305,6 +322,12 @@ export function validateEnv(raw: Record<string, unknown>): EnvDto {
   const problems = validateSync(env, { skipMissingProperties: false }).map(
     (e) => `${e.property}: ${e.constraints?.isInt ?? Object.values(e.constraints ?? {})[0]}`,
   );
+  const { WEBHOOK_USER_CONCURRENCY: perUser, WEBHOOK_CONCURRENCY: perWorker } = env;
+  if (Number.isInteger(perUser) && Number.isInteger(perWorker) && perUser >= perWorker) {
+    problems.push(
+      `WEBHOOK_USER_CONCURRENCY: must be smaller than WEBHOOK_CONCURRENCY (${perUser} is not smaller than ${perWorker}), so that one user's slow receivers cannot take every delivery slot of a worker`,
+    );
+  }
   if (env.NODE_ENV === 'production') {
     for (const name of ['JWT_ACCESS_SECRET', 'JWT_REFRESH_SECRET'] as const) {
       if (!present[name] || EXAMPLE_JWT_SECRETS.includes(env[name])) {

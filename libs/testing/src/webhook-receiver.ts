@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { createServer, IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { TestApp } from '@app/testing/create-test-app';
@@ -11,16 +11,21 @@ export interface ReceivedHook {
   headers: IncomingHttpHeaders;
   body: string;
   receivedAt: number;
+  /** When the exchange ended: answered, or the sender gave up (a hanging path); unset while it is open. */
+  endedAt?: number;
 }
 
 /**
  * A local webhook receiver on 127.0.0.1. Each path answers with its own responder (200 unless set), which is
  * told how many requests that path had before this one, so "500 once, then 200" is `(n) => (n === 0 ? 500 : 200)`.
+ * A path given to `hang()` answers nothing (a dead receiver) until `release()`.
  */
 export class WebhookReceiver {
   readonly received: ReceivedHook[] = [];
   private readonly responders = new Map<string, (previous: number) => number>();
   private readonly listeners = new Set<() => void>();
+  private readonly hanging = new Set<string>();
+  private readonly unanswered = new Set<ServerResponse>();
   private server?: Server;
   url = '';
 
@@ -31,14 +36,20 @@ export class WebhookReceiver {
       req.on('end', () => {
         const path = req.url ?? '/';
         const previous = this.on(path).length;
-        this.received.push({
+        const hook: ReceivedHook = {
           path,
           method: req.method ?? '',
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
           receivedAt: Date.now(),
+        };
+        this.received.push(hook);
+        res.on('close', () => {
+          hook.endedAt = Date.now();
+          this.unanswered.delete(res);
         });
-        res.writeHead((this.responders.get(path) ?? (() => 200))(previous)).end('ok');
+        if (this.hanging.has(path)) this.unanswered.add(res);
+        else res.writeHead((this.responders.get(path) ?? (() => 200))(previous)).end('ok');
         this.listeners.forEach((notify) => notify());
       });
     });
@@ -49,6 +60,17 @@ export class WebhookReceiver {
 
   respond(path: string, status: (previous: number) => number) {
     this.responders.set(path, status);
+  }
+
+  /** Requests to `path` get no answer: the sender waits until its own timeout, or until release(). */
+  hang(path: string) {
+    this.hanging.add(path);
+  }
+
+  /** Every hanging path answers again (200 unless set), and the requests still open are answered 200 now. */
+  release() {
+    this.hanging.clear();
+    for (const res of this.unanswered) res.writeHead(200).end('ok');
   }
 
   on(path: string) {

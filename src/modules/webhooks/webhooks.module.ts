@@ -8,10 +8,12 @@ import { RedeliverWebhookHandler } from './commands/redeliver-webhook/redeliver-
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { QueueFinalEventHandler } from './event-handlers/queue-final-event.event-handler';
 import { DeliverWebhookProcessor } from './processors/deliver-webhook.processor';
+import { DeliverySlots } from './delivery-slots';
 import { ListDeliveriesHandler } from './queries/list-deliveries/list-deliveries.handler';
 import { WebhooksController } from './webhooks.controller';
 import { WEBHOOKS_QUEUE } from './webhooks.queue';
 import { WebhookOutboxScan } from './webhook-outbox-scan';
+import { WebhookQueue } from './webhook-queue';
 
 @Module({
   imports: [
@@ -28,6 +30,8 @@ import { WebhookOutboxScan } from './webhook-outbox-scan';
     ListDeliveriesHandler,
     DeliverWebhookProcessor,
     WebhookOutboxScan,
+    WebhookQueue,
+    DeliverySlots,
   ],
 })
 export class WebhooksModule {}

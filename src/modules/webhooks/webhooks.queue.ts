@@ -17,10 +17,12 @@ export interface DeliverWebhookData {
 /** Delay before retry n: 2 s, then 4 s, 8 s… (API.md: "after 2 s, then 4 s"). */
 export const webhookRetryDelayMs = (retry: number) => 2 ** retry * 1000;
 
-export function deliveryOptions(deliveryId: string, attempts: number): JobsOptions {
+/** `tag`: the delivery's fair-share place (BullMQ priority; undefined with fair sharing off: FIFO). */
+export function deliveryOptions(deliveryId: string, attempts: number, tag?: number): JobsOptions {
   return {
     jobId: deliveryId, // enqueuing one delivery twice is a no-op
     attempts,
+    ...(tag === undefined ? {} : { priority: tag }),
     backoff: { type: 'webhook' },
     // Kept a day, so a late duplicate enqueue of the same delivery stays a no-op.
     removeOnComplete: { age: 24 * 3600 },

@@ -8,16 +8,17 @@ import { BullRegistrar } from '@nestjs/bullmq';
 import { Queue, Worker, WorkerOptions } from 'bullmq';
 import { fake } from '@app/testing/fake';
 import { type Env, validateEnv } from '../../config/env';
+import { JobSlots } from '../jobs/fair-share/job-slots';
 import { JobLogWriter } from '../jobs/job-log-writer';
 import { JobThreadPool } from '../jobs/job-threads/job-thread-pool';
 import { JOBS_QUEUE } from '../jobs/jobs.queue';
-import { JobSlots } from '../jobs/fair-share/job-slots';
 import { JobReconciler } from '../jobs/job-reconciler';
 import { runJobBackoff, RunJobProcessor } from '../jobs/processors/run-job.processor';
 import {
   deliverWebhookBackoff,
   DeliverWebhookProcessor,
 } from '../webhooks/processors/deliver-webhook.processor';
+import { DeliverySlots } from '../webhooks/delivery-slots';
 import { WEBHOOKS_QUEUE } from '../webhooks/webhooks.queue';
 import { QueueWorkers } from './queue-workers';
 
@@ -69,6 +70,7 @@ describe(QueueWorkers.name, () => {
           { provide: CommandBus, useValue: {} },
           { provide: JobReconciler, useValue: {} },
           { provide: JobSlots, useValue: {} },
+          { provide: DeliverySlots, useValue: {} },
           { provide: JobLogWriter, useValue: { drain: () => Promise.resolve() } },
           { provide: JobThreadPool, useValue: { destroy: () => Promise.resolve() } },
         ],
@@ -81,6 +83,7 @@ describe(QueueWorkers.name, () => {
       const app = await start({
         PROCESS_ROLE: 'worker',
         WORKER_CONCURRENCY: '7',
+        WEBHOOK_CONCURRENCY: '12',
         WORKER_LOCK_DURATION_MS: '4321',
         WORKER_STALLED_INTERVAL_MS: '1234',
       });
@@ -97,7 +100,7 @@ describe(QueueWorkers.name, () => {
       });
       expect(webhooks.name).toBe(WEBHOOKS_QUEUE);
       expect(webhooks.opts).toMatchObject({
-        concurrency: 10,
+        concurrency: 12,
         lockDuration: 4321,
         stalledInterval: 1234,
         maxStalledCount: 3, // like the jobs worker: a second stall does not lose the delivery

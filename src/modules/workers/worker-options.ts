@@ -43,7 +43,11 @@ export function queueWorkerDefinitions(config: ConfigService<Env, true>): QueueW
       queue: WEBHOOKS_QUEUE,
       processor: DeliverWebhookProcessor,
       entries: 'Webhook deliveries',
-      options: { concurrency: 10, ...lock, settings: { backoffStrategy: deliverWebhookBackoff } },
+      options: {
+        concurrency: config.get('WEBHOOK_CONCURRENCY', { infer: true }),
+        ...lock,
+        settings: { backoffStrategy: deliverWebhookBackoff },
+      },
     },
   ];
 }

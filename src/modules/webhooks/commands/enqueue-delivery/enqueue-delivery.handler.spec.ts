@@ -1,10 +1,10 @@
 import { fake } from '@app/testing/fake';
 import { testConfig } from '@app/testing/job-context';
-import type { Queue } from 'bullmq';
 import type { JobOutbox } from '../../../jobs/job-outbox';
 import type { JobView } from '../../../jobs/job-view';
 import { uuidFrom } from '../../signature';
-import { DELIVER_WEBHOOK, type DeliverWebhookData, deliveryOptions } from '../../webhooks.queue';
+import type { WebhookQueue } from '../../webhook-queue';
+import type { DeliverWebhookData } from '../../webhooks.queue';
 import { EnqueueDeliveryCommand } from './enqueue-delivery.command';
 import { EnqueueDeliveryHandler } from './enqueue-delivery.handler';
 
@@ -13,7 +13,7 @@ describe(EnqueueDeliveryHandler.name, () => {
   const queue = { add: jest.fn() };
   const outbox = { markQueued: jest.fn() };
   const sut = new EnqueueDeliveryHandler(
-    fake<Queue>(queue),
+    fake<WebhookQueue>(queue),
     testConfig({ WEBHOOK_MAX_ATTEMPTS: '5' }),
     fake<JobOutbox>(outbox),
   );
@@ -40,22 +40,19 @@ describe(EnqueueDeliveryHandler.name, () => {
     updatedAt: finishedAt,
     ...overrides,
   });
-  const added = () => queue.add.mock.calls[0] as [string, DeliverWebhookData, object];
+  const added = () => queue.add.mock.calls[0] as [DeliverWebhookData, number, string | undefined];
 
   beforeEach(() => {
     jest.clearAllMocks();
-    // As BullMQ: the job added, under the id asked for.
-    queue.add.mockImplementation((_name: string, _data: unknown, options: { jobId: string }) =>
-      Promise.resolve({ id: options.jobId }),
-    );
+    // As the queue: the entry added, under the delivery's id.
+    queue.add.mockImplementation((data: DeliverWebhookData) => Promise.resolve(data.deliveryId));
     outbox.markQueued.mockResolvedValue(undefined);
   });
 
   it('queues the final event as the exact body to sign, under an id derived from the finish', async () => {
     const { deliveryId } = await sut.execute(new EnqueueDeliveryCommand(job()));
     expect(deliveryId).toBe(uuidFrom(`${job().id}|${finishedAt}`));
-    const [name, data, options] = added();
-    expect(name).toBe(DELIVER_WEBHOOK);
+    const [data, attempts] = added();
     expect(data).toEqual({
       deliveryId,
       jobId: job().id,
@@ -82,7 +79,8 @@ describe(EnqueueDeliveryHandler.name, () => {
       'attempts',
       'timestamp',
     ]);
-    expect(options).toEqual(deliveryOptions(deliveryId, 5));
+    expect(attempts).toBe(5);
+    expect(added()[2]).toBeUndefined();
   });
 
   it('gives the same finish the same delivery id, and a later finish another', async () => {
@@ -115,16 +113,15 @@ describe(EnqueueDeliveryHandler.name, () => {
     expect(first.deliveryId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect([first.deliveryId, second.deliveryId]).not.toContain(automatic);
     expect(second.deliveryId).not.toBe(first.deliveryId);
-    expect(added()[1].deliveryId).toBe(first.deliveryId);
-    expect(added()[2]).toEqual({
-      ...deliveryOptions(first.deliveryId, 5),
-      deduplication: { id: `redeliver:${job().id}` },
-    });
+    expect(added()[0].deliveryId).toBe(first.deliveryId);
+    expect(added()[1]).toBe(5);
+    // One redelivery of a job pending at a time (BullMQ's deduplication, keyed by the job).
+    expect(added()[2]).toBe(`redeliver:${job().id}`);
     expect(outbox.markQueued).not.toHaveBeenCalled();
   });
 
   it('answers 409 REDELIVERY_PENDING when BullMQ hands back a redelivery still pending', async () => {
-    queue.add.mockResolvedValue({ id: 'pending-delivery' });
+    queue.add.mockResolvedValue('pending-delivery');
     await expect(sut.execute(new EnqueueDeliveryCommand(job(), true))).rejects.toMatchObject({
       code: 'REDELIVERY_PENDING',
       status: 409,
@@ -138,8 +135,8 @@ describe(EnqueueDeliveryHandler.name, () => {
     ['CANCELLED', 'job.cancelled'],
   ] as const)('names a %s job’s event %s', async (status, event) => {
     await sut.execute(new EnqueueDeliveryCommand(job({ status, result: null, error: 'boom' })));
-    expect(added()[1].event).toBe(event);
-    expect(JSON.parse(added()[1].body)).toMatchObject({ status, error: 'boom', result: null });
+    expect(added()[0].event).toBe(event);
+    expect(JSON.parse(added()[0].body)).toMatchObject({ status, error: 'boom', result: null });
   });
 
   it.each([

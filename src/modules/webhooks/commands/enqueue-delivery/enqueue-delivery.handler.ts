@@ -1,14 +1,13 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { ConfigService } from '@nestjs/config';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@app/common/errors/app-error';
 import type { WebhookEvent, WebhookPayload } from '@app/contracts/webhook-payload';
 import type { Env } from '../../../../config/env';
 import { JobOutbox } from '../../../jobs/job-outbox';
 import { uuidFrom } from '../../signature';
-import { DELIVER_WEBHOOK, DeliverWebhookData, deliveryOptions, WEBHOOKS_QUEUE } from '../../webhooks.queue';
+import { WebhookQueue } from '../../webhook-queue';
+import type { DeliverWebhookData } from '../../webhooks.queue';
 import { EnqueueDeliveryCommand } from './enqueue-delivery.command';
 
 const EVENTS: Record<string, WebhookEvent> = {
@@ -20,7 +19,7 @@ const EVENTS: Record<string, WebhookEvent> = {
 @CommandHandler(EnqueueDeliveryCommand)
 export class EnqueueDeliveryHandler implements ICommandHandler<EnqueueDeliveryCommand> {
   constructor(
-    @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<DeliverWebhookData>,
+    private readonly queue: WebhookQueue,
     private readonly config: ConfigService<Env, true>,
     private readonly outbox: JobOutbox,
   ) {}
@@ -47,15 +46,13 @@ export class EnqueueDeliveryHandler implements ICommandHandler<EnqueueDeliveryCo
       event,
       body: JSON.stringify(payload),
     };
-    const options = deliveryOptions(deliveryId, this.config.get('WEBHOOK_MAX_ATTEMPTS', { infer: true }));
-    // One redelivery of a job at a time: while one is waiting, running or between its retries, BullMQ's
-    // deduplication hands back that one instead of adding another.
-    if (redelivery) options.deduplication = { id: `redeliver:${job.id}` };
-    const queued = await this.queue.add(DELIVER_WEBHOOK, data, options);
-    if (redelivery && queued.id !== deliveryId) {
+    // One redelivery of a job at a time: while one is waiting, running or between its retries, that one stands.
+    const attempts = this.config.get('WEBHOOK_MAX_ATTEMPTS', { infer: true });
+    const queued = await this.queue.add(data, attempts, redelivery ? `redeliver:${job.id}` : undefined);
+    if (redelivery && queued !== deliveryId) {
       throw new AppError(
         'REDELIVERY_PENDING',
-        `A redelivery of this job (delivery ${queued.id}) is still pending. Wait for it to finish.`,
+        `A redelivery of this job (delivery ${queued}) is still pending. Wait for it to finish.`,
       );
     }
     if (!redelivery) await this.outbox.markQueued(job.id, job.finishedAt);
