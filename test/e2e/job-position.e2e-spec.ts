@@ -98,18 +98,20 @@ describe('Job position (e2e)', () => {
   describe('with no worker', () => {
     beforeEach(clear);
 
-    it('counts higher priority classes first, then arrival, and has no estimate before any start', async () => {
+    it('counts in fair order (classes first within a tenant, turns between tenants), with no estimate before any start', async () => {
       const normal = [await submit(), await submit(), await submit(), await submit()];
       const high = [await submit({ priority: 'high' }), await submit({ priority: 'high' })];
       const low = await submit({ priority: 'low' });
       // Another tenant's jobs are in the same line.
       const othersHigh = (await submitJob(t, other.apiKey, sleep({ priority: 'high' }))).id;
 
+      // Tenants take turns: the other tenant's high job goes after the owner's first (same virtual time, queued
+      // later) and before its second.
       expect(await queueAndPosition(high[0])).toEqual(waiting(0));
-      expect(await queueAndPosition(high[1])).toEqual(waiting(1));
+      expect(await queueAndPosition(high[1])).toEqual(waiting(2));
+      expect((await position(othersHigh, other.apiKey).expect(200)).body.data).toEqual(waiting(1));
       for (const [i, id] of normal.entries()) expect(await queueAndPosition(id)).toEqual(waiting(3 + i));
       expect(await queueAndPosition(low)).toEqual(waiting(7));
-      expect((await position(othersHigh, other.apiKey).expect(200)).body.data).toEqual(waiting(2));
     });
 
     it("answers 404 for another user's job, an unknown id and a malformed one, as GET /api/jobs/:id does", async () => {

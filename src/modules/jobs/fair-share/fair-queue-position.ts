@@ -18,12 +18,4 @@ export class FairQueuePosition implements QueuePositionSource {
     const [{ running }, { cap }] = await Promise.all([this.fair.slots(userId), this.limits.of(userId)]);
     return { running, limit: cap };
   }
-
-  /**
-   * Unknown here (null): the order is BullMQ's prioritized set by tag, and counting it would read BullMQ's
-   * keys. The caller's estimate from the queue counts stands.
-   */
-  rankAmongWaiting(): Promise<number | null> {
-    return Promise.resolve(null);
-  }
 }

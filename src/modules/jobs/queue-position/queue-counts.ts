@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { JOB_PRIORITIES, type JobPriority } from '../job-status';
-import { bullPriority } from '../jobs.queue';
+import { ConfigService } from '@nestjs/config';
+import type { Env } from '../../../config/env';
+import type { JobPriority } from '../job-status';
 import { preparedQuery } from '../prepared-query';
+import { jobsAheadFairly, jobsAheadInArrivalOrder, type PendingGroup } from './jobs-ahead';
 
 /**
  * When a PENDING job enters BullMQ's ordered set of waiting jobs: on submission, or once its start time or
@@ -17,26 +19,31 @@ export const RECENT_STARTS_CAP = 100;
 export const RECENT_STARTS_WINDOW_SECONDS = 60;
 
 /**
- * `ahead`: PENDING jobs of a higher priority class that are due by the time this one is (now, or its own
- * start/retry time), plus those of its own class that entered the queue before it (ties by id). `starts`:
- * the last RECENT_STARTS_CAP attempts started within the window, so the cost stays bounded under load.
- * `me` feeds the counts through scalar subqueries, as constants: each count is then one range of the index
- * (joined, the planner scans every PENDING row instead).
+ * `groups`: the PENDING jobs due by the time this one is (now, or its own start/retry time), counted per tenant,
+ * class and whether they entered the queue before it (ties by id), each tenant with its weight; the order they
+ * start in is worked out from these (jobs-ahead.ts). `starts`: the last RECENT_STARTS_CAP attempts started within
+ * the window, so that part stays bounded under load. `me` feeds the scan as constants (a scalar subquery), so it
+ * is one range of the index of PENDING jobs.
  */
 const COUNTS = `
   WITH me AS MATERIALIZED (
-    SELECT priority, ${READY_AT('jobs')} AS ready_at FROM jobs WHERE id = $1 AND status = 'PENDING'),
+    SELECT user_id, priority, ${READY_AT('jobs')} AS ready_at FROM jobs WHERE id = $1 AND status = 'PENDING'),
   recent AS (
     SELECT started_at FROM jobs
      WHERE started_at > now() - make_interval(secs => ${RECENT_STARTS_WINDOW_SECONDS})
-     ORDER BY started_at DESC LIMIT ${RECENT_STARTS_CAP})
+     ORDER BY started_at DESC LIMIT ${RECENT_STARTS_CAP}),
+  grouped AS (
+    SELECT j.user_id, j.priority, (${READY_AT('j')}, j.id) < ((SELECT ready_at FROM me), $1::uuid) AS before,
+           count(*)::int AS count
+      FROM jobs j
+     WHERE j.status = 'PENDING' AND j.id <> $1
+       AND ${READY_AT('j')} <= (SELECT GREATEST(now(), ready_at) FROM me)
+     GROUP BY 1, 2, 3)
   SELECT
-    (SELECT count(*) FROM jobs j
-      WHERE j.status = 'PENDING' AND j.priority = ANY($2::varchar[])
-        AND ${READY_AT('j')} <= (SELECT GREATEST(now(), ready_at) FROM me))::int
-    + (SELECT count(*) FROM jobs j
-      WHERE j.status = 'PENDING' AND j.priority = (SELECT priority FROM me)
-        AND (${READY_AT('j')}, j.id) < ((SELECT ready_at FROM me), $1::uuid))::int AS ahead,
+    (SELECT COALESCE(json_agg(json_build_object('tenant', g.user_id, 'weight', u.weight, 'priority', g.priority,
+                                                'before', g.before, 'count', g.count)), '[]')
+       FROM grouped g JOIN users u ON u.id = g.user_id) AS groups,
+    (SELECT u.weight FROM users u WHERE u.id = (SELECT user_id FROM me)) AS weight,
     (SELECT count(*) FROM recent)::int AS starts,
     (SELECT min(started_at) FROM recent) AS oldest_start,
     now() AS now`;
@@ -47,21 +54,31 @@ export interface QueueCountsResult {
   now: Date;
 }
 
-/** The PostgreSQL side of a job's place in line: one statement, two bounded index scans and a count. */
+/** The PostgreSQL side of a job's place in line: one statement, a grouped index range and a bounded count. */
 @Injectable()
 export class QueueCounts {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  private readonly fairSharing: boolean;
 
-  async of(jobId: string, priority: JobPriority): Promise<QueueCountsResult> {
-    const higher = JOB_PRIORITIES.filter((p) => bullPriority(p) < bullPriority(priority));
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    config: ConfigService<Env, true>,
+  ) {
+    this.fairSharing = config.get('FAIR_SHARING', { infer: true });
+  }
+
+  async of(job: { id: string; userId: string; priority: JobPriority }): Promise<QueueCountsResult> {
     // Prepared: read on every GET of a PENDING job, it is planned once per connection.
     const [row] = await preparedQuery<{
-      ahead: number;
+      groups: PendingGroup[];
+      weight: number | null;
       starts: number;
       oldest_start: Date | null;
       now: Date;
-    }>(this.db, COUNTS, [jobId, higher]);
-    return { ahead: row.ahead, recentStarts: recentStarts(row), now: row.now };
+    }>(this.db, COUNTS, [job.id]);
+    const ahead = this.fairSharing
+      ? jobsAheadFairly(row.groups, { tenant: job.userId, priority: job.priority, weight: row.weight ?? 1 })
+      : jobsAheadInArrivalOrder(row.groups, job.priority);
+    return { ahead, recentStarts: recentStarts(row), now: row.now };
   }
 }
 

@@ -22,10 +22,7 @@ describe(QueuePosition.name, () => {
   };
   const position = (
     isPaused: () => Promise<boolean>,
-    source: QueuePositionSource = {
-      heldBy: () => Promise.resolve(null),
-      rankAmongWaiting: () => Promise.resolve(null),
-    },
+    source: QueuePositionSource = { heldBy: () => Promise.resolve(null) },
   ) => new QueuePosition(fake({ isPaused }), fake<QueueCounts>(counts), source);
   const redisDown = () =>
     Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
@@ -36,15 +33,12 @@ describe(QueuePosition.name, () => {
     expect(counts.of).not.toHaveBeenCalled();
   });
 
-  it("takes the scheduler's rank and hold over the estimate when it knows them", async () => {
-    const source = {
-      heldBy: () => Promise.resolve({ running: 2, limit: 2 }),
-      rankAmongWaiting: () => Promise.resolve(9),
-    };
+  it('says held when the scheduler holds the job by its cap, waiting otherwise', async () => {
+    const source = { heldBy: () => Promise.resolve({ running: 2, limit: 2 }) };
     expect(await position(() => Promise.resolve(false), source).of(job)).toMatchObject({
       state: 'held',
-      ahead: 9,
-      position: 10,
+      ahead: 4,
+      position: 5,
       reason: 'Held: 2 of your jobs are running (your limit is 2).',
     });
     expect(await position(() => Promise.resolve(false)).of(job)).toMatchObject({
@@ -54,7 +48,7 @@ describe(QueuePosition.name, () => {
   });
 
   it('still answers from PostgreSQL while Redis is down, leaving out what only Redis knows', async () => {
-    const source = { heldBy: redisDown, rankAmongWaiting: redisDown };
+    const source = { heldBy: redisDown };
     expect(await position(redisDown, source).of(job)).toMatchObject({ state: 'waiting', ahead: 4 });
   });
 

@@ -25,17 +25,16 @@ export class QueuePosition {
 
   async of(job: JobView): Promise<JobQueueState | null> {
     if (job.status !== 'PENDING') return null;
-    const [paused, counts, held, rank] = await Promise.all([
+    const [paused, counts, held] = await Promise.all([
       unlessUnavailable(this.queue.isPaused(), false),
-      this.counts.of(job.id, job.priority),
+      this.counts.of(job),
       unlessUnavailable(this.source.heldBy(job.id, job.userId), null),
-      unlessUnavailable(this.source.rankAmongWaiting(job.id), null),
     ]);
     return describeQueueState({
       job,
       now: counts.now,
       paused,
-      ahead: rank ?? counts.ahead,
+      ahead: counts.ahead,
       recentStarts: counts.recentStarts,
       held,
     });
