@@ -74,6 +74,20 @@ describe('Job position (e2e)', () => {
     await db.query(`DELETE FROM jobs`);
   };
 
+  /** A worker process on this file's database, with `concurrency` slots. */
+  const startWorker = async (concurrency: number) => {
+    const worker = spawnApp({
+      PROCESS_ROLE: 'worker',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: databaseUrl,
+      QUEUE_PREFIX: process.env.QUEUE_PREFIX!,
+      WORKER_CONCURRENCY: String(concurrency),
+      RECONCILE_INTERVAL_MS: '3600000',
+    });
+    await worker.waitForOutput(/Running jobs with concurrency/);
+    return worker;
+  };
+
   beforeAll(async () => {
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
@@ -211,15 +225,7 @@ describe('Job position (e2e)', () => {
 
     beforeAll(async () => {
       await clear();
-      worker = spawnApp({
-        PROCESS_ROLE: 'worker',
-        LOG_LEVEL: 'info',
-        DATABASE_URL: databaseUrl,
-        QUEUE_PREFIX: process.env.QUEUE_PREFIX!,
-        WORKER_CONCURRENCY: '1',
-        RECONCILE_INTERVAL_MS: '3600000',
-      });
-      await worker.waitForOutput(/Running jobs with concurrency/);
+      worker = await startWorker(1);
     });
     afterAll(async () => {
       await worker?.stop('SIGKILL');
@@ -295,15 +301,7 @@ describe('Job position (e2e)', () => {
     beforeAll(async () => {
       await clear();
       // Two slots in the worker, so the second job waits for the cap, not for the worker.
-      worker = spawnApp({
-        PROCESS_ROLE: 'worker',
-        LOG_LEVEL: 'info',
-        DATABASE_URL: databaseUrl,
-        QUEUE_PREFIX: process.env.QUEUE_PREFIX!,
-        WORKER_CONCURRENCY: '2',
-        RECONCILE_INTERVAL_MS: '3600000',
-      });
-      await worker.waitForOutput(/Running jobs with concurrency/);
+      worker = await startWorker(2);
     });
     afterAll(async () => {
       await worker?.stop('SIGKILL');

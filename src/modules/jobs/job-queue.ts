@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import type { Env } from '../../config/env';
 import { FairShare, REBASE_AT } from './fair-share/fair-share';
 import { JOBS_FAIR_SHARE } from './fair-share/fair-share-token';
+import { queueEntries, type WakeResult } from './fair-share/queue-entries';
 import { TenantLimits } from './fair-share/tenant-limits';
 import type { JobPriority } from './job-status';
 import {
@@ -28,11 +29,6 @@ export interface QueueableJob {
   timeoutMs: number;
   runAt: Date | null;
 }
-
-/** What waking a held entry found: woken, on its way to a worker anyway, or gone (its slot is not needed). */
-export type WakeResult = 'woken' | 'coming' | 'gone';
-const COMING = new Set(['active', 'waiting', 'prioritized', 'waiting-children']);
-const REBASE_PAGE = 500;
 
 /** BullMQ's failedReason for an entry that stalled more than maxStalledCount times. */
 export const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
@@ -94,23 +90,9 @@ export class JobQueue {
   /** Lowers every waiting entry's tag, then V (FairShare.rebase); in the background, once at a time. */
   private rebaseSoon() {
     this.fair
-      .rebase((offset) => this.shiftTags(offset))
+      .rebase((offset) => queueEntries.shiftTags(this.queue, offset))
       .then((done) => done && this.logger.log('Fair-share tags rebased'))
       .catch((error: unknown) => this.logger.warn({ err: error }, 'Fair-share rebase failed'));
-  }
-
-  private async shiftTags(offset: number) {
-    const seen = new Set<string>();
-    for (let start = 0; ; start += REBASE_PAGE) {
-      const entries = await this.queue.getJobs(['prioritized', 'delayed'], start, start + REBASE_PAGE - 1);
-      if (entries.length === 0) return;
-      for (const entry of entries) {
-        if (!entry.id || seen.has(entry.id) || !entry.priority) continue;
-        seen.add(entry.id);
-        // An entry a worker took meanwhile only loses the change.
-        await entry.changePriority({ priority: Math.max(1, entry.priority - offset) }).catch(() => undefined);
-      }
-    }
   }
 
   /**
@@ -126,15 +108,8 @@ export class JobQueue {
   }
 
   /** A held entry's turn: out of delayed now (JobSlots), or what became of it. */
-  async wake(id: string): Promise<WakeResult> {
-    const entry = await this.queue.getJob(id);
-    if (!entry) return 'gone';
-    try {
-      await entry.promote();
-      return 'woken';
-    } catch {
-      return COMING.has(await entry.getState()) ? 'coming' : 'gone';
-    }
+  wake(id: string): Promise<WakeResult> {
+    return queueEntries.wake(this.queue, id);
   }
 
   /** Admins: no entry starts until resume() (running ones finish); submissions still queue. */

@@ -6,8 +6,8 @@ const COMING = new Set(['active', 'waiting', 'prioritized', 'waiting-children'])
 const REBASE_PAGE = 500;
 
 /**
- * Queue-side steps of fair sharing that any fairly shared queue needs, on BullMQ's public API only (the
- * webhooks queue uses them; the jobs queue has the same two inline in JobQueue).
+ * Queue-side steps of fair sharing that any fairly shared queue needs (JobQueue's and WebhookQueue's), on
+ * BullMQ's public API only.
  */
 export const queueEntries = {
   /** A held entry's turn: out of delayed now, or what became of it. */
