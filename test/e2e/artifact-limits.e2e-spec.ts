@@ -201,4 +201,101 @@ describe('Artifact limits (e2e)', () => {
     );
     expect(row.used).toBe(900_000);
   });
+
+  it("keeps its owner's counter equal to the sum of their kept files through finishes, refusals and a purge", async () => {
+    const user = await makeUser(t);
+    const other = await makeUser(t);
+    const store = t.app.get(JobStore);
+    const processing = async (owner: TestUser, n: number) =>
+      (
+        await db.query<{ id: string }[]>(
+          `INSERT INTO jobs (user_id, type, payload, max_retries, timeout_ms, status, attempts)
+           SELECT $1, 'csv-export', '{}', 0, 30000, 'PROCESSING', 1 FROM generate_series(1, $2::int) RETURNING id`,
+          [owner.id, n],
+        )
+      ).map((row) => row.id);
+    const finish = (ids: string[], bytes: number) =>
+      Promise.allSettled(
+        ids.map((id) =>
+          store.succeed(id, 1, null, {
+            path: `${id}/export.csv`,
+            contentType: 'text/csv',
+            bytes,
+            quotaBytes: QUOTA_BYTES,
+          }),
+        ),
+      );
+    const counted = async (owner: TestUser) => {
+      const [row] = await db.query<{ counter: number; counterFiles: number; sum: number; files: number }[]>(
+        `SELECT (SELECT used_bytes FROM user_storage WHERE user_id = $1)::float8 AS counter,
+                (SELECT artifacts FROM user_storage WHERE user_id = $1) AS "counterFiles",
+                COALESCE(sum(artifact_bytes), 0)::float8 AS sum, count(artifact_bytes)::int AS files
+           FROM jobs WHERE user_id = $1`,
+        [owner.id],
+      );
+      expect({ bytes: row.counter, files: row.counterFiles }).toEqual({ bytes: row.sum, files: row.files });
+      expect(await storageOf(owner)).toEqual({
+        usedBytes: row.sum,
+        limitBytes: QUOTA_BYTES,
+        artifacts: row.files,
+      });
+      return { bytes: row.sum, files: row.files };
+    };
+    const kept = (outcomes: PromiseSettledResult<unknown>[]) =>
+      outcomes.filter((o) => o.status === 'fulfilled' && (o.value as { status?: string })?.status === 'DONE')
+        .length;
+
+    // Eight at once from no counter row: five of 200,000 bytes fit in 1 MiB, three are refused.
+    const first = await finish(await processing(user, 8), 200_000);
+    expect(kept(first)).toBe(5);
+    expect(first.filter((o) => o.status === 'rejected')).toHaveLength(3);
+    expect(await counted(user)).toEqual({ bytes: 1_000_000, files: 5 });
+
+    // A job that moved on (cancelled) and a stale attempt change nothing; another user's finish neither.
+    const [cancelled, stale] = await processing(user, 2);
+    await db.query(`UPDATE jobs SET status = 'CANCELLED', finished_at = now() WHERE id = $1`, [cancelled]);
+    expect(
+      await store.succeed(cancelled, 1, null, {
+        path: 'x',
+        contentType: 'text/csv',
+        bytes: 1,
+        quotaBytes: QUOTA_BYTES,
+      }),
+    ).toBeUndefined();
+    expect(
+      await store.succeed(stale, 2, null, {
+        path: 'x',
+        contentType: 'text/csv',
+        bytes: 1,
+        quotaBytes: QUOTA_BYTES,
+      }),
+    ).toBeUndefined();
+    expect(kept(await finish(await processing(other, 1), 300_000))).toBe(1);
+    expect(await counted(user)).toEqual({ bytes: 1_000_000, files: 5 });
+    expect(await counted(other)).toEqual({ bytes: 300_000, files: 1 });
+
+    // Retention takes two of the user's files (and the cancelled job, which kept none) and one of the other's.
+    const doneIds = (
+      await db.query<{ id: string }[]>(
+        `SELECT id FROM jobs WHERE user_id = $1 AND status = 'DONE' ORDER BY id LIMIT 2`,
+        [user.id],
+      )
+    ).map((row) => row.id);
+    await db.query(
+      `UPDATE jobs SET finished_at = now() - interval '31 days'
+        WHERE id = ANY($1) OR id = $2 OR (user_id = $3 AND status = 'DONE')`,
+      [doneIds, cancelled, other.id],
+    );
+    await t.app.get(CommandBus).execute(new PurgeExpiredJobsCommand(2)); // in batches of two
+    expect(await counted(user)).toEqual({ bytes: 600_000, files: 3 });
+    expect(await counted(other)).toEqual({ bytes: 0, files: 0 });
+
+    // The room given back is taken again, exactly: two more fit, the third is refused with the numbers.
+    const again = await finish(await processing(user, 3), 200_000);
+    expect(kept(again)).toBe(2);
+    const refused = again.filter((o) => o.status === 'rejected');
+    expect(refused).toHaveLength(1);
+    expect(String(refused[0].reason)).toContain('(1000000 of 1048576 bytes)');
+    expect(await counted(user)).toEqual({ bytes: 1_000_000, files: 5 });
+  });
 });

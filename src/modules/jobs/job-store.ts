@@ -299,7 +299,8 @@ export class JobStore {
         const usedBytes = Number(row.storage_used_bytes ?? 0);
         throw new StorageQuotaExceededError(artifact.bytes, usedBytes, artifact.quotaBytes);
       }
-      if (run === 2) throw new Error(`Storage counter of the owner of job ${id} not found after it was inserted`);
+      if (run === 2)
+        throw new Error(`Storage counter of the owner of job ${id} not found after it was inserted`);
     }
   }
 
