@@ -298,4 +298,92 @@ describe('Artifact limits (e2e)', () => {
     expect(String(refused[0].reason)).toContain('(1000000 of 1048576 bytes)');
     expect(await counted(user)).toEqual({ bytes: 1_000_000, files: 5 });
   });
+
+  describe('a finish waiting on a row another transaction holds', () => {
+    const artifact = (id: string) => ({
+      path: `${id}/export.csv`,
+      contentType: 'text/csv',
+      bytes: 100_000,
+      quotaBytes: QUOTA_BYTES,
+    });
+    const counterOf = async (user: TestUser) =>
+      (
+        await db.query<{ bytes: number; artifacts: number }[]>(
+          `SELECT used_bytes::float8 AS bytes, artifacts FROM user_storage WHERE user_id = $1`,
+          [user.id],
+        )
+      )[0];
+    /** A user with `bytes` counted in one file and a PROCESSING job (attempt 1). */
+    const userWith = async (bytes: number) => {
+      const user = await makeUser(t);
+      const [{ id }] = await db.query<{ id: string }[]>(
+        `INSERT INTO jobs (user_id, type, payload, max_retries, timeout_ms, status, attempts)
+         VALUES ($1, 'csv-export', '{}', 0, 30000, 'PROCESSING', 1) RETURNING id`,
+        [user.id],
+      );
+      const done = await run(user, csvOf(bytes));
+      expect(done.status).toBe('DONE');
+      return { user, id };
+    };
+    /** `change` in a transaction of its own, held open until `work` waits on it, then committed. */
+    const whileHeld = async <T>(change: [string, unknown[]], work: () => Promise<T>) => {
+      const holder = db.createQueryRunner();
+      await holder.connect();
+      try {
+        await holder.startTransaction();
+        const [{ pid }] = await holder.query<{ pid: number }[]>(`SELECT pg_backend_pid() AS pid`);
+        await holder.query(...change);
+        const working = work();
+        for (;;) {
+          const [{ waiting }] = await db.query<{ waiting: boolean }[]>(
+            `SELECT EXISTS (SELECT FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))) AS waiting`,
+            [pid],
+          );
+          if (waiting) break;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await holder.commitTransaction();
+        return await working;
+      } finally {
+        await holder.release();
+      }
+    };
+
+    it('on its job row: applies after a progress update, changes nothing after a cancel', async () => {
+      const store = t.app.get(JobStore);
+      const a = await userWith(QUARTER);
+      const job = await whileHeld([`UPDATE jobs SET progress = 50 WHERE id = $1`, [a.id]], () =>
+        store.succeed(a.id, 1, null, artifact(a.id)),
+      );
+      expect(job).toMatchObject({ status: 'DONE', progress: 100, artifactBytes: '100000' });
+      expect(await counterOf(a.user)).toEqual({ bytes: QUARTER + 100_000, artifacts: 2 });
+
+      const b = await userWith(QUARTER);
+      const cancelled = await whileHeld(
+        [`UPDATE jobs SET status = 'CANCELLED', finished_at = now() WHERE id = $1`, [b.id]],
+        () => store.succeed(b.id, 1, null, artifact(b.id)),
+      );
+      expect(cancelled).toBeUndefined();
+      expect(await counterOf(b.user)).toEqual({ bytes: QUARTER, artifacts: 1 });
+      const [row] = await db.query<{ status: string; artifact_bytes: string | null }[]>(
+        `SELECT status, artifact_bytes FROM jobs WHERE id = $1`,
+        [b.id],
+      );
+      expect(row).toEqual({ status: 'CANCELLED', artifact_bytes: null });
+    });
+
+    it("on its owner's counter row: counts what was committed meanwhile", async () => {
+      const { user, id } = await userWith(QUARTER);
+      const refusal = await whileHeld(
+        [`UPDATE user_storage SET used_bytes = used_bytes + $2 WHERE user_id = $1`, [user.id, 3 * QUARTER]],
+        () =>
+          t.app
+            .get(JobStore)
+            .succeed(id, 1, null, artifact(id))
+            .catch((error: unknown) => error),
+      );
+      expect(String(refusal)).toContain(`(${QUOTA_BYTES} of ${QUOTA_BYTES} bytes); nothing was kept`);
+      expect(await counterOf(user)).toEqual({ bytes: QUOTA_BYTES, artifacts: 1 });
+    });
+  });
 });
