@@ -331,7 +331,7 @@ describe('Artifact limits (e2e)', () => {
       await holder.connect();
       try {
         await holder.startTransaction();
-        const [{ pid }] = await holder.query<{ pid: number }[]>(`SELECT pg_backend_pid() AS pid`);
+        const [{ pid }] = (await holder.query(`SELECT pg_backend_pid() AS pid`)) as { pid: number }[];
         await holder.query(...change);
         const working = work();
         for (;;) {
