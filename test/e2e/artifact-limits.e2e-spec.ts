@@ -201,4 +201,189 @@ describe('Artifact limits (e2e)', () => {
     );
     expect(row.used).toBe(900_000);
   });
+
+  it("keeps its owner's counter equal to the sum of their kept files through finishes, refusals and a purge", async () => {
+    const user = await makeUser(t);
+    const other = await makeUser(t);
+    const store = t.app.get(JobStore);
+    const processing = async (owner: TestUser, n: number) =>
+      (
+        await db.query<{ id: string }[]>(
+          `INSERT INTO jobs (user_id, type, payload, max_retries, timeout_ms, status, attempts)
+           SELECT $1, 'csv-export', '{}', 0, 30000, 'PROCESSING', 1 FROM generate_series(1, $2::int) RETURNING id`,
+          [owner.id, n],
+        )
+      ).map((row) => row.id);
+    const finish = (ids: string[], bytes: number) =>
+      Promise.allSettled(
+        ids.map((id) =>
+          store.succeed(id, 1, null, {
+            path: `${id}/export.csv`,
+            contentType: 'text/csv',
+            bytes,
+            quotaBytes: QUOTA_BYTES,
+          }),
+        ),
+      );
+    const counted = async (owner: TestUser) => {
+      const [row] = await db.query<{ counter: number; counterFiles: number; sum: number; files: number }[]>(
+        `SELECT (SELECT used_bytes FROM user_storage WHERE user_id = $1)::float8 AS counter,
+                (SELECT artifacts FROM user_storage WHERE user_id = $1) AS "counterFiles",
+                COALESCE(sum(artifact_bytes), 0)::float8 AS sum, count(artifact_bytes)::int AS files
+           FROM jobs WHERE user_id = $1`,
+        [owner.id],
+      );
+      expect({ bytes: row.counter, files: row.counterFiles }).toEqual({ bytes: row.sum, files: row.files });
+      expect(await storageOf(owner)).toEqual({
+        usedBytes: row.sum,
+        limitBytes: QUOTA_BYTES,
+        artifacts: row.files,
+      });
+      return { bytes: row.sum, files: row.files };
+    };
+    const kept = (outcomes: PromiseSettledResult<unknown>[]) =>
+      outcomes.filter((o) => o.status === 'fulfilled' && (o.value as { status?: string })?.status === 'DONE')
+        .length;
+
+    // Eight at once from no counter row: five of 200,000 bytes fit in 1 MiB, three are refused.
+    const first = await finish(await processing(user, 8), 200_000);
+    expect(kept(first)).toBe(5);
+    expect(first.filter((o) => o.status === 'rejected')).toHaveLength(3);
+    expect(await counted(user)).toEqual({ bytes: 1_000_000, files: 5 });
+
+    // A job that moved on (cancelled) and a stale attempt change nothing; another user's finish neither.
+    const [cancelled, stale] = await processing(user, 2);
+    await db.query(`UPDATE jobs SET status = 'CANCELLED', finished_at = now() WHERE id = $1`, [cancelled]);
+    expect(
+      await store.succeed(cancelled, 1, null, {
+        path: 'x',
+        contentType: 'text/csv',
+        bytes: 1,
+        quotaBytes: QUOTA_BYTES,
+      }),
+    ).toBeUndefined();
+    expect(
+      await store.succeed(stale, 2, null, {
+        path: 'x',
+        contentType: 'text/csv',
+        bytes: 1,
+        quotaBytes: QUOTA_BYTES,
+      }),
+    ).toBeUndefined();
+    expect(kept(await finish(await processing(other, 1), 300_000))).toBe(1);
+    expect(await counted(user)).toEqual({ bytes: 1_000_000, files: 5 });
+    expect(await counted(other)).toEqual({ bytes: 300_000, files: 1 });
+
+    // Retention takes two of the user's files (and the cancelled job, which kept none) and one of the other's.
+    const doneIds = (
+      await db.query<{ id: string }[]>(
+        `SELECT id FROM jobs WHERE user_id = $1 AND status = 'DONE' ORDER BY id LIMIT 2`,
+        [user.id],
+      )
+    ).map((row) => row.id);
+    await db.query(
+      `UPDATE jobs SET finished_at = now() - interval '31 days'
+        WHERE id = ANY($1) OR id = $2 OR (user_id = $3 AND status = 'DONE')`,
+      [doneIds, cancelled, other.id],
+    );
+    await t.app.get(CommandBus).execute(new PurgeExpiredJobsCommand(2)); // in batches of two
+    expect(await counted(user)).toEqual({ bytes: 600_000, files: 3 });
+    expect(await counted(other)).toEqual({ bytes: 0, files: 0 });
+
+    // The room given back is taken again, exactly: two more fit, the third is refused with the numbers.
+    const again = await finish(await processing(user, 3), 200_000);
+    expect(kept(again)).toBe(2);
+    const refused = again.filter((o) => o.status === 'rejected');
+    expect(refused).toHaveLength(1);
+    expect(String(refused[0].reason)).toContain('(1000000 of 1048576 bytes)');
+    expect(await counted(user)).toEqual({ bytes: 1_000_000, files: 5 });
+  });
+
+  describe('a finish waiting on a row another transaction holds', () => {
+    const artifact = (id: string) => ({
+      path: `${id}/export.csv`,
+      contentType: 'text/csv',
+      bytes: 100_000,
+      quotaBytes: QUOTA_BYTES,
+    });
+    const counterOf = async (user: TestUser) =>
+      (
+        await db.query<{ bytes: number; artifacts: number }[]>(
+          `SELECT used_bytes::float8 AS bytes, artifacts FROM user_storage WHERE user_id = $1`,
+          [user.id],
+        )
+      )[0];
+    /** A user with `bytes` counted in one file and a PROCESSING job (attempt 1). */
+    const userWith = async (bytes: number) => {
+      const user = await makeUser(t);
+      const [{ id }] = await db.query<{ id: string }[]>(
+        `INSERT INTO jobs (user_id, type, payload, max_retries, timeout_ms, status, attempts)
+         VALUES ($1, 'csv-export', '{}', 0, 30000, 'PROCESSING', 1) RETURNING id`,
+        [user.id],
+      );
+      const done = await run(user, csvOf(bytes));
+      expect(done.status).toBe('DONE');
+      return { user, id };
+    };
+    /** `change` in a transaction of its own, held open until `work` waits on it, then committed. */
+    const whileHeld = async <T>(change: [string, unknown[]], work: () => Promise<T>) => {
+      const holder = db.createQueryRunner();
+      await holder.connect();
+      try {
+        await holder.startTransaction();
+        const [{ pid }] = (await holder.query(`SELECT pg_backend_pid() AS pid`)) as { pid: number }[];
+        await holder.query(...change);
+        const working = work();
+        for (;;) {
+          const [{ waiting }] = await db.query<{ waiting: boolean }[]>(
+            `SELECT EXISTS (SELECT FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))) AS waiting`,
+            [pid],
+          );
+          if (waiting) break;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await holder.commitTransaction();
+        return await working;
+      } finally {
+        await holder.release();
+      }
+    };
+
+    it('on its job row: applies after a progress update, changes nothing after a cancel', async () => {
+      const store = t.app.get(JobStore);
+      const a = await userWith(QUARTER);
+      const job = await whileHeld([`UPDATE jobs SET progress = 50 WHERE id = $1`, [a.id]], () =>
+        store.succeed(a.id, 1, null, artifact(a.id)),
+      );
+      expect(job).toMatchObject({ status: 'DONE', progress: 100, artifactBytes: '100000' });
+      expect(await counterOf(a.user)).toEqual({ bytes: QUARTER + 100_000, artifacts: 2 });
+
+      const b = await userWith(QUARTER);
+      const cancelled = await whileHeld(
+        [`UPDATE jobs SET status = 'CANCELLED', finished_at = now() WHERE id = $1`, [b.id]],
+        () => store.succeed(b.id, 1, null, artifact(b.id)),
+      );
+      expect(cancelled).toBeUndefined();
+      expect(await counterOf(b.user)).toEqual({ bytes: QUARTER, artifacts: 1 });
+      const [row] = await db.query<{ status: string; artifact_bytes: string | null }[]>(
+        `SELECT status, artifact_bytes FROM jobs WHERE id = $1`,
+        [b.id],
+      );
+      expect(row).toEqual({ status: 'CANCELLED', artifact_bytes: null });
+    });
+
+    it("on its owner's counter row: counts what was committed meanwhile", async () => {
+      const { user, id } = await userWith(QUARTER);
+      const refusal = await whileHeld(
+        [`UPDATE user_storage SET used_bytes = used_bytes + $2 WHERE user_id = $1`, [user.id, 3 * QUARTER]],
+        () =>
+          t.app
+            .get(JobStore)
+            .succeed(id, 1, null, artifact(id))
+            .catch((error: unknown) => error),
+      );
+      expect(String(refusal)).toContain(`(${QUOTA_BYTES} of ${QUOTA_BYTES} bytes); nothing was kept`);
+      expect(await counterOf(user)).toEqual({ bytes: QUOTA_BYTES, artifacts: 1 });
+    });
+  });
 });

@@ -142,42 +142,74 @@ describe(JobStore.name, () => {
   describe('a success that keeps an artifact', () => {
     const artifact = { path: 'j1/report.pdf', contentType: 'application/pdf', bytes: 300, quotaBytes: 1000 };
     const nothingChanged = Object.fromEntries(Object.keys(row).map((key) => [key, null]));
+    const answer = (...rows: Record<string, unknown>[]) => {
+      for (const one of rows) query.mockReturnValueOnce([one]);
+    };
 
-    it("takes its owner's storage lock, then keeps it with its bytes in one conditional statement", async () => {
-      tx.query
-        .mockResolvedValueOnce([])
-        .mockResolvedValueOnce([{ storage_used_bytes: 400, ...row, status: 'DONE' }]);
+    it("keeps it with its bytes added to its owner's counter row, in one statement and no transaction", async () => {
+      answer({ job_locked: true, storage_used_bytes: 400, ...row, status: 'DONE' });
       const job = await sut.succeed('j1', 2, { pages: 1 }, artifact);
       expect(job).toMatchObject({ id: 'j1', status: 'DONE' });
-      const [[lock, lockParams], [sql, params]] = tx.query.mock.calls as [string, unknown[]][];
-      expect(lock).toContain(
-        'pg_advisory_xact_lock(1398034258, hashtext(user_id::text)) FROM jobs WHERE id = $1',
+      expect(query).toHaveBeenCalledTimes(1);
+      const [sql, params] = query.mock.calls[0] as [string, unknown[]];
+      expect(sql).toContain(`WHERE id = $1 AND status = 'PROCESSING' AND attempts = $2 FOR NO KEY UPDATE`);
+      expect(sql).toContain('FOR NO KEY UPDATE OF user_storage');
+      expect(sql).toContain('counter.used_bytes + $6::bigint <= $7::bigint');
+      expect(sql).toContain(
+        'used_bytes = user_storage.used_bytes + $6, artifacts = user_storage.artifacts + 1',
       );
-      expect(lockParams).toEqual(['j1']);
-      expect(sql).toContain('used.bytes + $6::bigint <= $7::bigint');
       expect(sql).toContain('artifact_bytes = $6');
+      expect(sql).not.toContain('sum(');
+      expect(sql).not.toContain('pg_advisory');
       expect(params).toEqual(['j1', 2, '{"pages":1}', 'j1/report.pdf', 'application/pdf', 300, 1000]);
-      expect(committed).toHaveBeenCalledTimes(1);
+      expect(jobs.manager.transaction).not.toHaveBeenCalled();
       expect(events.publish).toHaveBeenCalledTimes(1);
     });
 
-    it('refuses with the numbers when it would take the owner over the quota, changing nothing', async () => {
-      tx.query
-        .mockResolvedValueOnce([])
-        .mockResolvedValueOnce([{ ...nothingChanged, storage_used_bytes: '701' }]);
+    it("refuses with the counter's numbers when it would take the owner over the quota, changing nothing", async () => {
+      answer({ ...nothingChanged, job_locked: true, storage_used_bytes: 701 });
       await expect(sut.succeed('j1', 2, null, artifact)).rejects.toThrow(
         'Storage quota exceeded: this artifact is 0 MB (300 bytes) and you use 0 of 0 MB (701 of 1000 bytes)',
       );
+      expect(query).toHaveBeenCalledTimes(1);
       expect(cache.invalidate).not.toHaveBeenCalled();
       expect(events.publish).not.toHaveBeenCalled();
     });
 
-    it('answers undefined when the job moved on while the artifact fits', async () => {
-      tx.query
-        .mockResolvedValueOnce([])
-        .mockResolvedValueOnce([{ ...nothingChanged, storage_used_bytes: '700' }]);
+    it('refuses a file over the whole quota of an owner without a counter row, as using nothing', async () => {
+      answer({ ...nothingChanged, job_locked: true, storage_used_bytes: null });
+      await expect(sut.succeed('j1', 2, null, { ...artifact, bytes: 1001 })).rejects.toThrow(
+        '(1001 bytes) and you use 0 of 0 MB (0 of 1000 bytes)',
+      );
+      expect(query).toHaveBeenCalledTimes(1);
+    });
+
+    it('answers undefined when the job moved on', async () => {
+      answer({ ...nothingChanged, job_locked: false, storage_used_bytes: 700 });
       await expect(sut.succeed('j1', 2, null, artifact)).resolves.toBeUndefined();
+      expect(query).toHaveBeenCalledTimes(1);
       expect(events.publish).not.toHaveBeenCalled();
+    });
+
+    it("runs once more when another finish inserted the owner's first counter row meanwhile", async () => {
+      answer(
+        { ...nothingChanged, job_locked: true, storage_used_bytes: null },
+        { job_locked: true, storage_used_bytes: 300, ...row, status: 'DONE' },
+      );
+      await expect(sut.succeed('j1', 2, null, artifact)).resolves.toMatchObject({ status: 'DONE' });
+      expect(query).toHaveBeenCalledTimes(2);
+      expect(query.mock.calls[1]).toEqual(query.mock.calls[0]);
+    });
+
+    it('gives up after that second run rather than looping', async () => {
+      answer(
+        { ...nothingChanged, job_locked: true, storage_used_bytes: null },
+        { ...nothingChanged, job_locked: true, storage_used_bytes: null },
+      );
+      await expect(sut.succeed('j1', 2, null, artifact)).rejects.toThrow(
+        'Storage counter of the owner of job j1',
+      );
+      expect(query).toHaveBeenCalledTimes(2);
     });
   });
 
@@ -445,6 +477,18 @@ describe(JobStore.name, () => {
       expect(params).toEqual([cutoff, 500]);
       expect(cache.invalidate).toHaveBeenCalledTimes(1);
       expect(cache.invalidate).toHaveBeenCalledWith('j1', 'j2');
+    });
+
+    it("gives the purged files' bytes back to their owners' counters in the same statement, in user order", async () => {
+      jobs.query.mockResolvedValue([]);
+      await sut.purgeFinishedBefore(cutoff, 500);
+      expect(jobs.query).toHaveBeenCalledTimes(1);
+      const [sql] = jobs.query.mock.calls[0] as [string];
+      expect(sql).toContain('RETURNING id, user_id, artifact_bytes');
+      expect(sql).toContain('sum(artifact_bytes) AS bytes, count(*)::int AS artifacts FROM purged');
+      expect(sql).toContain('ORDER BY user_storage.user_id FOR NO KEY UPDATE OF user_storage');
+      expect(sql).toContain('used_bytes = user_storage.used_bytes - freed.bytes');
+      expect(sql).toContain('artifacts = user_storage.artifacts - freed.artifacts');
     });
 
     it('touches no cache when nothing is due', async () => {

@@ -81,33 +81,42 @@ const SUCCEED_MANY = `
   SELECT * FROM changed`;
 
 /**
- * Held until commit by a finish that keeps a file, per owner: (this key, hashtext(user id)). Two finishes of
- * one user then sum the user's kept artifacts one after the other, each seeing the other's commit (the
- * statement after the lock takes a new snapshot), so they cannot both slip under the quota. Users whose
- * hashes collide just wait for each other.
- */
-const STORAGE_LOCK_KEY = 0x53544f52; // "STOR"
-const LOCK_OWNER_STORAGE = `
-  SELECT pg_advisory_xact_lock(${STORAGE_LOCK_KEY}, hashtext(user_id::text)) FROM jobs WHERE id = $1`;
-
-/**
- * DONE with a kept artifact of $6 bytes, only while the owner's kept artifacts plus it stay within $7 bytes.
- * One row always: the owner's bytes in use, with the changed job's columns (all null when nothing changed).
+ * DONE with a kept artifact of $6 bytes, only while its owner's counted bytes (user_storage) plus it stay
+ * within $7 bytes; the counter row gains the file in the same statement. The job row is locked first, then
+ * its owner's counter row (retention locks in the same order): two finishes of one user serialize on that row,
+ * and a locking read returns its latest committed version, so each sees the other's bytes and they cannot both
+ * slip under the quota; other users never wait. A user's first counted file inserts the row (`first_file`).
+ * One row always: whether the job was still this attempt's, the counter's bytes (null without a row), and
+ * the changed job's columns (all null when nothing changed).
  */
 const SUCCEED_KEEPING_ARTIFACT = `
-  WITH used AS (
-    SELECT COALESCE(sum(artifact_bytes), 0)::bigint AS bytes FROM jobs
-     WHERE artifact_bytes IS NOT NULL AND user_id = (SELECT user_id FROM jobs WHERE id = $1)),
+  WITH job AS (
+    SELECT id, user_id FROM jobs
+     WHERE id = $1 AND status = 'PROCESSING' AND attempts = $2 FOR NO KEY UPDATE),
+  counter AS (
+    SELECT user_storage.user_id, user_storage.used_bytes FROM user_storage JOIN job USING (user_id)
+       FOR NO KEY UPDATE OF user_storage),
+  added AS (
+    UPDATE user_storage SET used_bytes = user_storage.used_bytes + $6, artifacts = user_storage.artifacts + 1
+      FROM counter
+     WHERE user_storage.user_id = counter.user_id AND counter.used_bytes + $6::bigint <= $7::bigint
+    RETURNING user_storage.user_id),
+  first_file AS (
+    INSERT INTO user_storage (user_id, used_bytes, artifacts)
+    SELECT user_id, $6, 1 FROM job WHERE NOT EXISTS (SELECT FROM counter) AND $6::bigint <= $7::bigint
+        ON CONFLICT (user_id) DO NOTHING
+    RETURNING user_id),
   changed AS (
     UPDATE jobs SET status = 'DONE', result = $3::json, error = NULL, progress = 100, finished_at = now(),
                     webhook_pending = webhook_url IS NOT NULL, artifact_path = $4, artifact_content_type = $5,
                     artifact_bytes = $6, updated_at = now()
-      FROM used
-     WHERE jobs.id = $1 AND jobs.status = 'PROCESSING' AND jobs.attempts = $2
-       AND used.bytes + $6::bigint <= $7::bigint
+      FROM job
+     WHERE jobs.id = job.id AND EXISTS (SELECT FROM added UNION ALL SELECT FROM first_file)
     RETURNING jobs.*)
   ${logged([SUCCEEDED])}
-  SELECT used.bytes::float8 AS storage_used_bytes, changed.* FROM used LEFT JOIN changed ON true`;
+  SELECT EXISTS (SELECT FROM job) AS job_locked, (SELECT used_bytes FROM counter)::float8 AS storage_used_bytes,
+         changed.*
+    FROM (VALUES (1)) AS one LEFT JOIN changed ON true`;
 
 /** A submission's row: a validated draft under a new id, and how it came. */
 export type NewJob = JobDraft & { id: string; via: 'api' | 'batch' };
@@ -149,7 +158,9 @@ const MARK_WEBHOOK_QUEUED = `
    WHERE id = $1 AND webhook_pending AND date_trunc('milliseconds', finished_at) = $2`;
 
 // Small batches, each its own short statement that skips rows another transaction holds: it never waits on
-// a busy row and never holds many locks.
+// a busy row and never holds many locks. The purged files' bytes go back to their owners' counters in the same
+// statement, whose rows are locked in user order (two purges sharing users cannot deadlock), after the jobs'
+// as a finish locks them.
 // (A CTE, so TypeORM answers the rows as for a SELECT.)
 const PURGE_FINISHED = `
   WITH purged AS (
@@ -157,7 +168,18 @@ const PURGE_FINISHED = `
       SELECT id FROM jobs
        WHERE status IN ('DONE', 'FAILED', 'CANCELLED') AND finished_at < $1
        ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-    RETURNING id)
+    RETURNING id, user_id, artifact_bytes),
+  freed AS (
+    SELECT user_id, sum(artifact_bytes) AS bytes, count(*)::int AS artifacts FROM purged
+     WHERE artifact_bytes IS NOT NULL GROUP BY user_id),
+  counters AS (
+    SELECT user_storage.user_id FROM user_storage JOIN freed USING (user_id)
+     ORDER BY user_storage.user_id FOR NO KEY UPDATE OF user_storage),
+  given_back AS (
+    UPDATE user_storage SET used_bytes = user_storage.used_bytes - freed.bytes,
+                            artifacts = user_storage.artifacts - freed.artifacts
+      FROM freed JOIN counters USING (user_id)
+     WHERE user_storage.user_id = freed.user_id)
   SELECT id FROM purged`;
 
 interface Success {
@@ -253,25 +275,33 @@ export class JobStore {
     return job;
   }
 
-  /** Under the owner's storage lock (LOCK_OWNER_STORAGE), the success with its artifact's bytes counted. */
+  /**
+   * The success with its artifact's bytes added to its owner's counter, in one statement
+   * (SUCCEED_KEEPING_ARTIFACT). Run again, once, when the owner had no counter row yet and another finish
+   * inserted it meanwhile: the row is then there to lock.
+   */
   private async succeedKeeping(id: string, attempt: number, result: unknown, artifact: KeptArtifact) {
-    const [row] = await this.jobs.manager.transaction(async (tx) => {
-      await tx.query(LOCK_OWNER_STORAGE, [id]);
-      return tx.query<Row[]>(SUCCEED_KEEPING_ARTIFACT, [
-        id,
-        attempt,
-        result == null ? null : JSON.stringify(result),
-        artifact.path,
-        artifact.contentType,
-        artifact.bytes,
-        artifact.quotaBytes,
-      ]);
-    });
-    if (row.id != null) return row;
-    const usedBytes = Number(row.storage_used_bytes);
-    if (usedBytes + artifact.bytes > artifact.quotaBytes)
-      throw new StorageQuotaExceededError(artifact.bytes, usedBytes, artifact.quotaBytes);
-    return undefined; // the job moved on (cancelled, or a newer attempt)
+    const values = [
+      id,
+      attempt,
+      result == null ? null : JSON.stringify(result),
+      artifact.path,
+      artifact.contentType,
+      artifact.bytes,
+      artifact.quotaBytes,
+    ];
+    for (let run = 1; ; run++) {
+      const [row] = await preparedQuery<Row>(this.jobs.manager.connection, SUCCEED_KEEPING_ARTIFACT, values);
+      if (row.id != null) return row;
+      if (!row.job_locked) return undefined; // the job moved on (cancelled, or a newer attempt)
+      const fits = artifact.bytes <= artifact.quotaBytes;
+      if (row.storage_used_bytes != null || !fits) {
+        const usedBytes = Number(row.storage_used_bytes ?? 0);
+        throw new StorageQuotaExceededError(artifact.bytes, usedBytes, artifact.quotaBytes);
+      }
+      if (run === 2)
+        throw new Error(`Storage counter of the owner of job ${id} not found after it was inserted`);
+    }
   }
 
   async scheduleRetry(id: string, attempt: number, error: string, delayMs: number) {

@@ -6,7 +6,7 @@ import { ArtifactStore } from './artifact-store';
 import { StorageUsage } from './storage-usage';
 
 describe(StorageUsage.name, () => {
-  // PostgreSQL's answer to the sum of the user's kept artifacts.
+  // PostgreSQL's answer from the users' counter rows (user_storage).
   const query = jest.fn();
   const sut = new StorageUsage(
     fake<DataSource>({ query }),
@@ -16,13 +16,22 @@ describe(StorageUsage.name, () => {
 
   beforeEach(() => query.mockReset());
 
-  it("sums one user's kept artifacts, or everyone's, against the per-user quota", async () => {
+  it("reads one user's counter row, or sums everyone's rows, against the per-user quota", async () => {
     query.mockResolvedValue([{ used: 1500, artifacts: 2 }]);
     await expect(sut.of('u1')).resolves.toEqual({ usedBytes: 1500, limitBytes: 2 * 1048576, artifacts: 2 });
-    expect(query.mock.calls[0][0]).toContain('WHERE artifact_bytes IS NOT NULL AND user_id = $1');
+    expect(query.mock.calls[0][0]).toContain('FROM user_storage WHERE user_id = $1');
+    expect(query.mock.calls[0][0]).not.toContain('jobs');
     expect(query.mock.calls[0][1]).toEqual(['u1']);
     await sut.of(null);
+    expect(query.mock.calls[1][0]).toContain('sum(used_bytes)');
+    expect(query.mock.calls[1][0]).toContain('FROM user_storage');
     expect(query.mock.calls[1][0]).not.toContain('user_id');
+  });
+
+  it('counts nothing for a user without a counter row (never kept a file)', async () => {
+    query.mockResolvedValue([]);
+    await expect(sut.of('u1')).resolves.toEqual({ usedBytes: 0, limitBytes: 2 * 1048576, artifacts: 0 });
+    await expect(sut.assertRoomFor('u1', ['csv-export'])).resolves.toBeUndefined();
   });
 
   it('refuses file-keeping types at the quota with 403 STORAGE_QUOTA_EXCEEDED and the numbers', async () => {

@@ -12,8 +12,9 @@ export interface StorageUsageView {
 }
 
 /**
- * What users keep on disk, from the record: every DONE job's artifact_bytes (set by the transition that kept
- * the file, gone with the row at retention), against USER_STORAGE_QUOTA_MB.
+ * What users keep on disk, from the record: each user's counter row (user_storage: the bytes and number of
+ * their DONE jobs' kept artifacts, changed by the statements that keep and purge them, see JobStore), against
+ * USER_STORAGE_QUOTA_MB. A user with no row keeps nothing.
  */
 @Injectable()
 export class StorageUsage {
@@ -25,11 +26,17 @@ export class StorageUsage {
   /** One user's kept artifacts, or everyone's (`null`); `limitBytes` is the per-user quota either way. */
   async of(userId: string | null): Promise<StorageUsageView> {
     const [row] = await this.db.query<{ used: number; artifacts: number }[]>(
-      `SELECT COALESCE(sum(artifact_bytes), 0)::float8 AS used, count(*)::int AS artifacts
-         FROM jobs WHERE artifact_bytes IS NOT NULL${userId ? ' AND user_id = $1' : ''}`,
+      userId
+        ? `SELECT used_bytes::float8 AS used, artifacts FROM user_storage WHERE user_id = $1`
+        : `SELECT COALESCE(sum(used_bytes), 0)::float8 AS used, COALESCE(sum(artifacts), 0)::int AS artifacts
+             FROM user_storage`,
       userId ? [userId] : [],
     );
-    return { usedBytes: row.used, limitBytes: this.artifacts.quotaBytes, artifacts: row.artifacts };
+    return {
+      usedBytes: row?.used ?? 0,
+      limitBytes: this.artifacts.quotaBytes,
+      artifacts: row?.artifacts ?? 0,
+    };
   }
 
   /**

@@ -17,8 +17,6 @@ import type { JobPriority, JobStatus } from '../job-status';
 @Index('IDX_jobs_user_type_created', ['userId', 'type', 'createdAt'])
 @Index('IDX_jobs_status_updated', ['status', 'updatedAt'])
 @Index('IDX_jobs_webhook_pending', ['finishedAt'], { where: '"webhook_pending"' })
-// A user's storage in use, summed at each file-keeping finish and file-keeping submission.
-@Index('IDX_jobs_user_artifact_bytes', ['userId', 'artifactBytes'], { where: '"artifact_bytes" IS NOT NULL' })
 @Index('UQ_jobs_user_idempotency_key', ['userId', 'idempotencyKey'], {
   unique: true,
   where: '"idempotency_key" IS NOT NULL',

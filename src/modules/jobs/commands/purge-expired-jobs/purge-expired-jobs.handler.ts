@@ -7,7 +7,8 @@ import { PurgeExpiredJobsCommand } from './purge-expired-jobs.command';
 
 /**
  * Finished jobs older than JOB_RETENTION_DAYS, in small batches (JobStore.purgeFinishedBefore); their log
- * lines and webhook deliveries go in the same statement (foreign keys ON DELETE CASCADE), then their files.
+ * lines and webhook deliveries go in the same statement (foreign keys ON DELETE CASCADE), and so do their
+ * kept files' sizes, off their owners' storage counters; then the files.
  */
 @CommandHandler(PurgeExpiredJobsCommand)
 export class PurgeExpiredJobsHandler implements ICommandHandler<PurgeExpiredJobsCommand> {
