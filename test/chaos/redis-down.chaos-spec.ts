@@ -112,6 +112,8 @@ describe('Chaos: every route with Redis or PostgreSQL down', () => {
       .send({ email: user.email, password: user.password });
     const logoutToken = (secondLogin.body.data as { refreshToken: string }).refreshToken;
     const email = `down-${Date.now()}@example.com`;
+    const limited = await makeUser(t);
+    const doomed = await makeUser(t);
 
     const http = () => t.http();
     const calls: Call[] = [
@@ -247,6 +249,34 @@ describe('Chaos: every route with Redis or PostgreSQL down', () => {
           http().post('/api/admin/jobs/replay').set(bearer(admin)).send({ userId: user.id, q: 'forceFail' }),
         ok: [200],
         effect: () => row(replayable.id),
+      },
+      {
+        name: 'GET /api/jobs/:id/position',
+        send: () => http().get(`/api/jobs/${waiting.id}/position`).set(as),
+        ok: [200],
+      },
+      {
+        name: 'PATCH /api/admin/users/:id',
+        send: () => http().patch(`/api/admin/users/${limited.id}`).set(bearer(admin)).send({ weight: 3 }),
+        ok: [200],
+        effect: () => count(`SELECT weight AS n FROM users WHERE id = $1`, [limited.id]),
+      },
+      // Pause first, resume after: the queue is running again whatever each answered.
+      {
+        name: 'POST /api/admin/queue/pause',
+        send: () => http().post('/api/admin/queue/pause').set(bearer(admin)),
+        ok: [200],
+      },
+      {
+        name: 'POST /api/admin/queue/resume',
+        send: () => http().post('/api/admin/queue/resume').set(bearer(admin)),
+        ok: [200],
+      },
+      {
+        name: 'DELETE /api/admin/users/:id',
+        send: () => http().delete(`/api/admin/users/${doomed.id}`).set(bearer(admin)),
+        ok: [204],
+        effect: () => count(`SELECT count(*) AS n FROM users WHERE id = $1`, [doomed.id]),
       },
       {
         name: 'GET /admin/queues/api/queues',

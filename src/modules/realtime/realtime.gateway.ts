@@ -9,6 +9,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { isUUID } from 'class-validator';
+import { isBackendUnavailable } from '@app/common/http/error-response';
 import type { Server, Socket } from 'socket.io';
 import {
   ClientToServerEvents,
@@ -31,6 +32,7 @@ type ConveyorSocket = Socket<
 
 const NOT_FOUND = 'Job not found';
 const REVOKED = 'Credentials revoked';
+const UNAVAILABLE = 'Service unavailable, try again shortly';
 
 /** This instance's room of the sockets a revocation ends (server-side only: clients never see these). */
 const revocationRoom = ({ kind, id }: Revocation) => (kind === 'user' ? rooms.user(id) : `${kind}:${id}`);
@@ -73,7 +75,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection {
         })
         .catch((error: unknown) => {
           this.logger.warn({ err: error }, 'Socket authentication failed');
-          next(new Error('Unauthorized'));
+          next(new Error(isBackendUnavailable(error) ? UNAVAILABLE : 'Unauthorized'));
         });
     });
   }
@@ -116,7 +118,12 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection {
     @MessageBody() body: unknown,
   ): Promise<SubscribeAck> {
     // The credentials are checked again: a revoked key or a deleted user's socket subscribes to nothing.
-    if (!(await this.queries.execute(new AuthenticateTokenQuery(socket.data.token)).catch(() => undefined))) {
+    const still = await this.queries
+      .execute(new AuthenticateTokenQuery(socket.data.token))
+      .catch((error: unknown) => (isBackendUnavailable(error) ? UNAVAILABLE : undefined));
+    // An outage is not a revocation: the socket stays, the subscribe can be tried again.
+    if (still === UNAVAILABLE) return { success: false, message: UNAVAILABLE };
+    if (!still) {
       this.end(socket, REVOKED);
       return { success: false, message: REVOKED };
     }

@@ -52,6 +52,11 @@ describe(QueuePosition.name, () => {
     expect(await position(redisDown, source).of(job)).toMatchObject({ state: 'waiting', ahead: 4 });
   });
 
+  it('does not wait for a Redis that does not answer: what it would tell is left out', async () => {
+    const never = () => new Promise<never>(() => undefined);
+    expect(await position(never, { heldBy: never }).of(job)).toMatchObject({ state: 'waiting', ahead: 4 });
+  });
+
   it('lets any other error through', async () => {
     await expect(position(() => Promise.reject(new TypeError('a bug'))).of(job)).rejects.toThrow('a bug');
   });

@@ -41,10 +41,21 @@ export class QueuePosition {
   }
 }
 
-/** The answer, or `unknown` when its backend is unreachable. */
+/**
+ * Redis reads of a GET give up after this: with Redis unreachable its client can take a second or more to
+ * fail a command, and a read must answer within its bound from PostgreSQL alone.
+ */
+export const REDIS_READ_DEADLINE_MS = 250;
+
+/** The answer, or `unknown` when its backend is unreachable or slower than the deadline. */
 function unlessUnavailable<T>(answer: Promise<T>, unknown: T): Promise<T> {
-  return answer.catch((error: unknown) => {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(unknown), REDIS_READ_DEADLINE_MS);
+  });
+  const settled = answer.catch((error: unknown) => {
     if (isBackendUnavailable(error)) return unknown;
     throw error;
   });
+  return Promise.race([settled, deadline]).finally(() => clearTimeout(timer));
 }

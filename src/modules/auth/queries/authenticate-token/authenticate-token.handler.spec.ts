@@ -72,4 +72,11 @@ describe(AuthenticateTokenHandler.name, () => {
     const token = await jwt.signAsync({ ...claims, sub: 'gone', typ: 'access' }, { secret, expiresIn: 60 });
     await expect(sut.execute(new AuthenticateTokenQuery(token))).resolves.toBeUndefined();
   });
+
+  it('lets an unreachable database through (a 503), rather than calling the token bad', async () => {
+    const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    liveUsers.exists.mockRejectedValueOnce(down);
+    const token = await jwt.signAsync({ ...claims, typ: 'access' }, { secret, expiresIn: 60 });
+    await expect(sut.execute(new AuthenticateTokenQuery(token))).rejects.toBe(down);
+  });
 });

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { isBackendUnavailable } from '@app/common/http/error-response';
 import { ConfigService } from '@nestjs/config';
 import { IQueryHandler, QueryBus, QueryHandler } from '@nestjs/cqrs';
 import { JwtService } from '@nestjs/jwt';
@@ -34,7 +35,9 @@ export class AuthenticateTokenHandler implements IQueryHandler<AuthenticateToken
       // Tokens issued before `fid` existed name no family: they end at expiry or with their user.
       const familyId = typeof claims.fid === 'string' ? claims.fid : undefined;
       return { id: claims.sub, email: claims.email, role: claims.role, ...(familyId ? { familyId } : {}) };
-    } catch {
+    } catch (error) {
+      // A database that cannot say whether the user exists is a 503, not a bad token.
+      if (isBackendUnavailable(error)) throw error;
       return undefined;
     }
   }
