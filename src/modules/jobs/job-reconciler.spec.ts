@@ -105,6 +105,20 @@ describe(JobReconciler.name, () => {
     );
   });
 
+  it('logs the re-enqueue before queueing (the job may start at once), and says so when queueing fails', async () => {
+    rows.PENDING = [job({})];
+    await sut.runOnce();
+    expect(logs.append.mock.invocationCallOrder[0]).toBeLessThan(queue.requeue.mock.invocationCallOrder[0]);
+
+    jest.clearAllMocks();
+    queue.requeue.mockRejectedValueOnce(new Error('Connection is closed.'));
+    await expect(sut.runOnce()).rejects.toThrow('Connection is closed.');
+    expect(logs.append.mock.calls.map((call) => call[2])).toEqual([
+      'Re-enqueued by the reconciler: it had no queue entry',
+      'Not re-enqueued after all: the queue is unavailable',
+    ]);
+  });
+
   it.each(['completed', 'failed', 'unknown'])('treats an entry that is %s as gone', async (state) => {
     rows.PENDING = [job({})];
     queue.state.mockResolvedValue(state);

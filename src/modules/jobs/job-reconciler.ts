@@ -80,8 +80,12 @@ export class JobReconciler {
     let enqueued = 0;
     for (const job of pending) {
       if (!GONE.has(await this.queue.state(job.id))) continue;
-      await this.queue.requeue(job, attemptsLeft(job));
+      // The line first: once queued, the job can start (and log that) before a line written after.
       await this.logs.append(job.id, 'warn', 'Re-enqueued by the reconciler: it had no queue entry');
+      await this.queue.requeue(job, attemptsLeft(job)).catch(async (error: unknown) => {
+        await this.logs.append(job.id, 'warn', 'Not re-enqueued after all: the queue is unavailable');
+        throw error;
+      });
       enqueued++;
     }
     if (enqueued) this.logger.warn(`Re-enqueued ${enqueued} PENDING job(s) without a queue entry`);
