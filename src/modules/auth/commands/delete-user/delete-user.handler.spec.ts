@@ -56,6 +56,27 @@ describe(DeleteUserHandler.name, () => {
     expect(events.publish).not.toHaveBeenCalled();
   });
 
+  it('deletes again when PostgreSQL ended the delete in a deadlock, and gives up after three tries', async () => {
+    const deadlock = Object.assign(new Error('deadlock detected'), { driverError: { code: '40P01' } });
+    users.delete.mockRejectedValueOnce(deadlock).mockResolvedValueOnce({ affected: 1 });
+    await sut.execute(new DeleteUserCommand('a1', 'u1'));
+    expect(users.delete).toHaveBeenCalledTimes(2);
+    expect(events.publish).toHaveBeenCalledTimes(1);
+
+    jest.clearAllMocks();
+    users.delete.mockRejectedValue(deadlock);
+    await expect(sut.execute(new DeleteUserCommand('a1', 'u1'))).rejects.toBe(deadlock);
+    expect(users.delete).toHaveBeenCalledTimes(3);
+    expect(events.publish).not.toHaveBeenCalled();
+  });
+
+  it('does not retry other errors', async () => {
+    const other = Object.assign(new Error('boom'), { driverError: { code: '23505' } });
+    users.delete.mockRejectedValue(other);
+    await expect(sut.execute(new DeleteUserCommand('a1', 'u1'))).rejects.toBe(other);
+    expect(users.delete).toHaveBeenCalledTimes(1);
+  });
+
   it('lists the jobs, deletes the row, then has every process forget the user and hands on the job ids', async () => {
     await sut.execute(new DeleteUserCommand('a1', 'u1'));
     expect(db.getRepository).toHaveBeenCalledWith(UserEntity);

@@ -34,11 +34,33 @@ export class DeleteUserHandler implements ICommandHandler<DeleteUserCommand> {
     // Asked first: once the row is gone the jobs are too. A job submitted in between still goes with the
     // user (cascade), but a file it (or a job running now) writes after this stays on disk.
     const jobIds = await this.queries.execute(new ListUserJobIdsQuery(userId));
-    const { affected } = await this.db.getRepository(UserEntity).delete({ id: userId });
+    const { affected } = await retryingDeadlocks(() =>
+      this.db.getRepository(UserEntity).delete({ id: userId }),
+    );
     // Deleted by someone else meanwhile: their call announced it.
     if (affected !== 1) throw new AppError('NOT_FOUND', 'User not found');
     this.liveUsers.forget(userId);
     await this.revocations.publish({ kind: 'user', id: userId });
     this.events.publish(new UserDeletedEvent(userId, jobIds));
+  }
+}
+
+/** PostgreSQL's "deadlock detected": the other transaction went ahead, so this one can simply run again. */
+const DEADLOCK = '40P01';
+const DEADLOCK_TRIES = 3;
+
+/**
+ * The cascade locks the user's jobs and storage counter in an order of its own, so it can deadlock with a job
+ * of theirs finishing at that moment (which locks its row, then the counter). PostgreSQL ends one of the two;
+ * the delete tries again rather than answer 500.
+ */
+async function retryingDeadlocks<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { driverError?: { code?: unknown }; code?: unknown }).driverError?.code;
+      if (code !== DEADLOCK || attempt >= DEADLOCK_TRIES) throw error;
+    }
   }
 }
