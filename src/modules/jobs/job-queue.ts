@@ -1,11 +1,12 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Queue } from 'bullmq';
 import type { Env } from '../../config/env';
-import { FairShare, REBASE_AT } from './fair-share/fair-share';
+import { FairShare } from './fair-share/fair-share';
 import { JOBS_FAIR_SHARE } from './fair-share/fair-share-token';
 import { queueEntries, type WakeResult } from './fair-share/queue-entries';
+import { QueueTags } from './fair-share/queue-tags';
 import { TenantLimits } from './fair-share/tenant-limits';
 import type { JobPriority } from './job-status';
 import {
@@ -43,16 +44,15 @@ export type EntryState = 'missing' | Awaited<ReturnType<Queue['getJobState']>>;
  */
 @Injectable()
 export class JobQueue {
-  private readonly logger = new Logger(JobQueue.name);
-  private readonly fairSharing: boolean;
+  private readonly queueTags: QueueTags;
 
   constructor(
     @InjectQueue(JOBS_QUEUE) private readonly queue: Queue<RunJobData>,
-    @Inject(JOBS_FAIR_SHARE) private readonly fair: FairShare,
-    private readonly limits: TenantLimits,
+    @Inject(JOBS_FAIR_SHARE) fair: FairShare,
+    limits: TenantLimits,
     config: ConfigService<Env, true>,
   ) {
-    this.fairSharing = config.get('FAIR_SHARING', { infer: true });
+    this.queueTags = new QueueTags(queue, fair, limits, config.get('FAIR_SHARING', { infer: true }));
   }
 
   /**
@@ -71,28 +71,15 @@ export class JobQueue {
   }
 
   /** Each job's place in its tenant's turn (undefined entries: fair sharing is off, the class decides). */
-  private async tags(jobs: QueueableJob[]): Promise<(number | undefined)[]> {
-    if (!this.fairSharing) return jobs.map(() => undefined);
-    const limits = await this.limits.ofMany([...new Set(jobs.map((job) => job.userId))]);
-    const tags = await this.fair.tags(
+  private tags(jobs: QueueableJob[]): Promise<(number | undefined)[]> {
+    return this.queueTags.of(
       jobs.map((job) => ({
         tenant: job.userId,
         priority: job.priority,
-        weight: limits.get(job.userId)!.weight,
         // Scheduled for later: not among the tenant's waiting jobs until it is due (it keeps its tag).
         id: job.runAt && job.runAt.getTime() > Date.now() ? undefined : job.id,
       })),
     );
-    if (tags.some((tag) => tag >= REBASE_AT)) this.rebaseSoon();
-    return tags;
-  }
-
-  /** Lowers every waiting entry's tag, then V (FairShare.rebase); in the background, once at a time. */
-  private rebaseSoon() {
-    this.fair
-      .rebase((offset) => queueEntries.shiftTags(this.queue, offset))
-      .then((done) => done && this.logger.log('Fair-share tags rebased'))
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'Fair-share rebase failed'));
   }
 
   /**

@@ -3,7 +3,7 @@ import { fake } from '@app/testing/fake';
 import { testConfig } from '@app/testing/job-context';
 import type { Job } from 'bullmq';
 import type { FairShare } from '../jobs/fair-share/fair-share';
-import { HELD_RECHECK_MS } from '../jobs/fair-share/job-slots';
+import { HELD_RECHECK_MS } from '../jobs/fair-share/slot-handover';
 import { DeliverySlots } from './delivery-slots';
 import type { WebhookQueue } from './webhook-queue';
 import type { DeliverWebhookData } from './webhooks.queue';

@@ -4,14 +4,9 @@ import type { Job } from 'bullmq';
 import type { Env } from '../../config/env';
 import { FairShare } from '../jobs/fair-share/fair-share';
 import { WEBHOOKS_FAIR_SHARE } from '../jobs/fair-share/fair-share-token';
-import { HELD_RECHECK_MS } from '../jobs/fair-share/job-slots';
+import { holdEntry, LEASE_MARGIN_MS, releaseSlot } from '../jobs/fair-share/slot-handover';
 import { WebhookQueue } from './webhook-queue';
 import type { DeliverWebhookData } from './webhooks.queue';
-
-/** A slot's lease outlives the attempt's timeout by this much, so only a dead worker's slot lapses. */
-const LEASE_MARGIN_MS = 60_000;
-/** A slot reserved for a held delivery that never comes (its wake-up lost) is free again after this. */
-const RESERVE_MS = 60_000;
 
 /** A slot taken for one attempt, to give back when it ends. */
 export interface DeliverySlot {
@@ -53,23 +48,13 @@ export class DeliverySlots {
     // Deliveries join no class order (no id given to the tags), so a start never yields: run or held.
     const started = await this.fair.start(tenant, id, Number(entry.priority), this.cap, this.leaseMs);
     if (started.kind !== 'held') return { run: true, slot: { tenant, id } };
-    await entry.moveToDelayed(Date.now() + HELD_RECHECK_MS, token);
-    // A release between our failed start and the move above reserved a slot for this entry but could not
-    // wake it (it was still active): wake it ourselves.
-    if (await this.fair.hasSlot(tenant, id)) await this.queue.wake(id);
+    await holdEntry(this.fair, (held) => this.queue.wake(held), entry, token, { tenant, id });
     return { run: false };
   }
 
   /** After an attempt: its slot goes to the user's next held deliveries (lowest tag first), woken now. */
-  async release(slot: DeliverySlot): Promise<void> {
-    let next = await this.fair.release(slot.tenant, slot.id, this.cap, RESERVE_MS);
-    while (next.length > 0) {
-      const gone: string[] = [];
-      for (const id of next) if ((await this.queue.wake(id)) === 'gone') gone.push(id);
-      // A held delivery removed meanwhile does not keep the slot reserved for it.
-      next = [];
-      for (const id of gone) next.push(...(await this.fair.release(slot.tenant, id, this.cap, RESERVE_MS)));
-    }
+  release(slot: DeliverySlot): Promise<void> {
+    return releaseSlot(this.fair, (held) => this.queue.wake(held), { ...slot, cap: this.cap });
   }
 
   /** Release without changing the attempt's outcome: a lost release only delays held ones (HELD_RECHECK_MS). */

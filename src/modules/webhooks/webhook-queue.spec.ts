@@ -14,7 +14,11 @@ import { type DeliverWebhookData, WEBHOOKS_QUEUE } from './webhooks.queue';
 describe(WebhookQueue.name, () => {
   const url = `${serverUrls.redis}/${TEST_REDIS_DB}`;
   const redis = new Redis(url);
-  const limits = { of: (tenant: string) => Promise.resolve({ weight: tenant === 'heavy' ? 2 : 1, cap: 0 }) };
+  const limitOf = (tenant: string) => ({ weight: tenant === 'heavy' ? 2 : 1, cap: 0 });
+  const limits = {
+    of: (tenant: string) => Promise.resolve(limitOf(tenant)),
+    ofMany: (tenants: string[]) => Promise.resolve(new Map(tenants.map((t) => [t, limitOf(t)]))),
+  };
   let prefix: string;
   let queue: Queue<DeliverWebhookData>;
   let fair: FairShare;

@@ -5,7 +5,8 @@ import type { Env } from '../../../config/env';
 import type { JobQueue } from '../job-queue';
 import type { RunJobData } from '../jobs.queue';
 import type { FairShare } from './fair-share';
-import { HELD_RECHECK_MS, JobSlots } from './job-slots';
+import { JobSlots } from './job-slots';
+import { HELD_RECHECK_MS } from './slot-handover';
 import type { TenantLimits } from './tenant-limits';
 
 describe(JobSlots.name, () => {

@@ -6,14 +6,8 @@ import { JobQueue } from '../job-queue';
 import type { RunJobData } from '../jobs.queue';
 import { FairShare, MAX_TAG } from './fair-share';
 import { JOBS_FAIR_SHARE } from './fair-share-token';
+import { holdEntry, LEASE_MARGIN_MS, releaseSlot } from './slot-handover';
 import { TenantLimits } from './tenant-limits';
-
-/** A slot's lease outlives the attempt's timeout by this much, so only a dead worker's slot lapses. */
-const LEASE_MARGIN_MS = 60_000;
-/** A slot reserved for a held job that never comes (cancelled, its wake-up lost) is free again after this. */
-const RESERVE_MS = 60_000;
-/** A held entry comes back by itself after this, should the wake-up of its turn be lost. */
-export const HELD_RECHECK_MS = 60_000;
 
 /** What a start took: a slot to give back when the attempt ends (undefined: no cap, nothing taken). */
 export interface Slot {
@@ -60,10 +54,7 @@ export class JobSlots {
       const started = await this.fair.start(tenant, id, tag, cap, lease);
       if (started.kind === 'run') return { run: true, slot: cap > 0 ? { tenant, id, cap } : undefined };
       if (started.kind === 'held') {
-        await queued.moveToDelayed(Date.now() + HELD_RECHECK_MS, token);
-        // A release between our failed start and the move above reserved a slot for this entry but could
-        // not wake it (it was still active): wake it ourselves.
-        if (await this.fair.hasSlot(tenant, id)) await this.queue.wake(id);
+        await holdEntry(this.fair, (held) => this.queue.wake(held), queued, token, { tenant, id });
         return { run: false, went: 'delayed' };
       }
       // Priority within the tenant's turn: the better job takes this turn (just ahead of it), this one that
@@ -78,15 +69,8 @@ export class JobSlots {
   }
 
   /** After an attempt: its slot goes to the owner's next held jobs, which are woken now. */
-  async release(slot: Slot): Promise<void> {
-    let next = await this.fair.release(slot.tenant, slot.id, slot.cap, RESERVE_MS);
-    while (next.length > 0) {
-      const gone: string[] = [];
-      for (const id of next) if ((await this.queue.wake(id)) === 'gone') gone.push(id);
-      // A held job cancelled meanwhile does not keep the slot reserved for it.
-      next = [];
-      for (const id of gone) next.push(...(await this.fair.release(slot.tenant, id, slot.cap, RESERVE_MS)));
-    }
+  release(slot: Slot): Promise<void> {
+    return releaseSlot(this.fair, (held) => this.queue.wake(held), slot);
   }
 
   /** Release without failing the attempt's outcome: a lost release only delays held jobs (HELD_RECHECK_MS). */
